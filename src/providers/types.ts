@@ -1,0 +1,121 @@
+/**
+ * The shape every provider module exports. A provider module is pure: it turns a notification
+ * (processed event + alert + resolved provider) into HTTP requests, or for commit-status hosts into
+ * the desired status plus the calls that read and write it. Sending is done by `src/delivery/`.
+ */
+import type { FluxEvent } from '../events/model.js'
+import type { Alert, Provider } from '../manifests/model.js'
+
+/** What the controller's gating (reference §2.5 steps 4–6) needs to know about a type. */
+export type ProviderClass =
+  /** chat, incident, telemetry: never receive `commit_status: update` events */
+  | 'notification'
+  /** `generic`, `generic-hmac`: receive everything */
+  | 'forwarder'
+  /** github, gitlab, gitea, bitbucket, bitbucketserver, azuredevops */
+  | 'commit-status'
+  /** githubpullrequestcomment, gitlabmergerequestcomment, giteapullrequestcomment */
+  | 'change-request'
+
+/** A Provider with its Secret applied (reference §4.2): everything a module needs to build requests. */
+export interface ResolvedProvider {
+  /** the Provider manifest (spec values before the secret was applied) */
+  provider: Provider
+  type: string
+  /** `namespace/name` */
+  key: string
+  /** `metadata.uid`, or a stable id derived from namespace and name when the manifest has none */
+  uid: string
+  /** spec.address, replaced by the secret's trimmed `address` */
+  address: string
+  channel: string
+  /** spec.username, replaced by the secret's when it has both `username` and `password` */
+  username: string
+  password: string
+  /** the secret's `token`, untrimmed */
+  token: string
+  /** the secret's `headers` (a YAML map) */
+  headers: Record<string, string>
+  /** the whole secret data (GitHub App keys, NATS creds, …) */
+  secretData: Record<string, string>
+  timeoutMs: number
+  /** proxy URL after the precedence of reference §7, or '' */
+  proxy: string
+  /** every secret value this provider carries, for masking */
+  secretValues: string[]
+}
+
+/** One processed notification: what the controller hands to a notifier's `Post`. */
+export interface Notification {
+  /** the event after metadata combination (keys unprefixed), timestamp normalised */
+  event: FluxEvent
+  alert: Alert
+  provider: ResolvedProvider
+}
+
+/** An HTTP request, built byte for byte. */
+export interface HttpRequestSpec {
+  method: string
+  url: string
+  /** header names as they should go on the wire */
+  headers: Record<string, string>
+  body?: string | Uint8Array
+  /**
+   * Extra check of a successful (2xx) response, e.g. Slack's `{"ok":false}`. Returns an error
+   * message, or undefined when the response is good.
+   */
+  checkResponse?: (status: number, body: string) => string | undefined
+}
+
+/** The result of rendering: requests to send, or a reason the provider skips this event. */
+export type Rendered = { requests: HttpRequestSpec[] } | { skip: string }
+
+/** A provider type that sends requests built from the notification alone. */
+export interface NotifierModule {
+  type: string
+  class: 'notification' | 'forwarder' | 'change-request'
+  /**
+   * Checks done once when manifests load (the controller's constructor errors), e.g. a bad URL
+   * or missing token. Returns the error message, or undefined.
+   */
+  validate(provider: ResolvedProvider): string | undefined
+  render(notification: Notification): Rendered
+}
+
+/** The status a commit-status provider wants on a commit. */
+export interface DesiredStatus {
+  /** `owner/repo` or the host's id */
+  repository: string
+  sha: string
+  /** context / name / key, as the host calls it */
+  context: string
+  state: string
+  description: string
+}
+
+/** A status as it currently stands on the host. */
+export interface CurrentStatus {
+  context: string
+  state: string
+  description: string
+}
+
+/** IO for one commit-status host, built per provider by the module, driven by delivery. */
+export interface CommitStatusClient {
+  /** Every current status on the commit (all contexts, all pages), read once per run. */
+  readStatuses(repository: string, sha: string, signal: AbortSignal): Promise<CurrentStatus[]>
+  writeStatus(status: DesiredStatus, signal: AbortSignal): Promise<void>
+}
+
+export interface CommitStatusModule {
+  type: string
+  class: 'commit-status'
+  validate(provider: ResolvedProvider): string | undefined
+  /** Pure: the status to post, or why this event gets none (Progressing, no commit SHA, …). */
+  desiredStatus(notification: Notification, context: string): DesiredStatus | { skip: string }
+  /** Whether `desired` is already what the host shows (the "only when changed" rule). */
+  isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean
+  createClient(provider: ResolvedProvider): Promise<CommitStatusClient>
+}
+
+export type ProviderModule = NotifierModule | CommitStatusModule
