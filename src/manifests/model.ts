@@ -93,10 +93,16 @@ export interface Provider {
 
 /** A Kubernetes Secret, from a manifest or the `secrets` input; values decoded to strings. */
 export interface Secret {
+  /** `namespace` is `ANY_NAMESPACE` for an input secret written without one */
   metadata: { name: string; namespace: string }
   data: Record<string, string>
   location: Location
+  /** from the `secrets` input: it wins over a manifest Secret of the same name (`findSecret`) */
+  fromInput?: boolean
 }
+
+/** The namespace of a `secrets` input entry written as a plain name: it serves every namespace. */
+export const ANY_NAMESPACE = '*'
 
 /** Any other Flux object found alongside (Kustomization, GitRepository, …), kept for its labels. */
 export interface FluxObject {

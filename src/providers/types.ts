@@ -41,6 +41,11 @@ export interface ResolvedProvider {
   timeoutMs: number
   /** proxy URL after the precedence of reference §7, or '' */
   proxy: string
+  /**
+   * PEM material for the client's TLS config (reference §4.2 step 7): from `certSecretRef`, else,
+   * for commit-status types only, from `secretRef`. Undefined: the default trust store.
+   */
+  tls?: { caCert?: string; cert?: string; key?: string }
   /** every secret value this provider carries, for masking */
   secretValues: string[]
 }

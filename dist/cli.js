@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-MVYMNNVO.js";import"./chunks/chunk-RTLH4ZDJ.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
+
+Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
+does, and sends the commit statuses and notifications.
+
+  --manifests PATH          manifest file, directory or glob (repeatable; default .)
+  --namespace NS            namespace of manifests without one (default flux-system)
+  --events PATH             event file or glob, - for standard input (repeatable)
+  --secrets-file FILE       YAML/JSON map secretName: {key: value} (repeatable)
+  --secrets YAML            the same map inline
+  --github-token TOKEN      token for GitHub providers without one (default $GITHUB_TOKEN)
+  --rate-limit-interval D   the controller's duplicate window (default 5m)
+  --no-cross-namespace-refs alerts only see events from their own namespace
+  --dry-run                 decide and render everything, send nothing
+  --fail-on-error BOOL      exit 1 when a delivery failed (default true)
+  --json                    print the results as JSON instead of the table
+  -h, --help                show this help
+`;async function h(s){let e;try{e=g({args:s,options:{manifests:{type:"string",multiple:!0},namespace:{type:"string"},events:{type:"string",multiple:!0},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!1}).values}catch(t){return process.stderr.write(`flux-notify: ${t.message}
+
+${u}`),2}if(e.help)return process.stdout.write(u),0;try{let t=[];for(let r of e["secrets-file"]??[])t.push({text:await y(r),label:r});e.secrets&&t.push({text:e.secrets,label:"--secrets"});let o=a({manifests:(e.manifests??[]).join(`
+`),namespace:e.namespace??"",events:(e.events??[]).join(`
+`),secrets:t,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",cwd:process.cwd()}),m=[],n=await c(o,{setSecret:r=>m.push(r),info:r=>process.stderr.write(`${r}
+`),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:()=>w(process.stdin)});for(let r of n.problems)process.stderr.write(`${l(r)}
+`);for(let r of n.warnings)process.stderr.write(`warning: ${r}
+`);return e.json?process.stdout.write(`${p(n.decisions).results}
+`):process.stdout.write(`${f(n.decisions,{width:process.stdout.columns})}
+`),n.exitCode}catch(t){let o=t instanceof Error?t.message:String(t);return process.stderr.write(`flux-notify: ${o.split(`
+`)[0]}
+`),2}}async function y(s){try{return await d(s,"utf8")}catch(e){throw new i(`--secrets-file ${s}: ${e.code??"unreadable"}`)}}async function w(s){let e=[];for await(let t of s)e.push(Buffer.from(t));return Buffer.concat(e).toString("utf8")}process.exitCode=await h(process.argv.slice(2));

@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * The command-line tool: flags named like the Action's inputs → the same pipeline → the decision
+ * table on the terminal. Exit codes: 0 all delivered or unchanged, 1 a delivery failed,
+ * 2 bad configuration or input.
+ */
+import { readFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { OptionError, parseRunOptions } from './options.js'
+import { runPipeline } from './pipeline.js'
+import { problemLine } from './report/annotate.js'
+import { actionOutputs } from './report/outputs.js'
+import { renderTable } from './report/table.js'
+
+const USAGE = `Usage: flux-notify [options]
+
+Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
+does, and sends the commit statuses and notifications.
+
+  --manifests PATH          manifest file, directory or glob (repeatable; default .)
+  --namespace NS            namespace of manifests without one (default flux-system)
+  --events PATH             event file or glob, - for standard input (repeatable)
+  --secrets-file FILE       YAML/JSON map secretName: {key: value} (repeatable)
+  --secrets YAML            the same map inline
+  --github-token TOKEN      token for GitHub providers without one (default $GITHUB_TOKEN)
+  --rate-limit-interval D   the controller's duplicate window (default 5m)
+  --no-cross-namespace-refs alerts only see events from their own namespace
+  --dry-run                 decide and render everything, send nothing
+  --fail-on-error BOOL      exit 1 when a delivery failed (default true)
+  --json                    print the results as JSON instead of the table
+  -h, --help                show this help
+`
+
+async function main(argv: string[]): Promise<number> {
+  let args
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        manifests: { type: 'string', multiple: true },
+        namespace: { type: 'string' },
+        events: { type: 'string', multiple: true },
+        'secrets-file': { type: 'string', multiple: true },
+        secrets: { type: 'string' },
+        'github-token': { type: 'string' },
+        'rate-limit-interval': { type: 'string' },
+        'no-cross-namespace-refs': { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        'fail-on-error': { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values
+  } catch (error) {
+    process.stderr.write(`flux-notify: ${(error as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  if (args.help) {
+    process.stdout.write(USAGE)
+    return 0
+  }
+
+  try {
+    const secrets: { text: string; label: string }[] = []
+    for (const file of args['secrets-file'] ?? []) {
+      secrets.push({ text: await readSecretsFile(file), label: file })
+    }
+    if (args.secrets) secrets.push({ text: args.secrets, label: '--secrets' })
+
+    const options = parseRunOptions({
+      manifests: (args.manifests ?? []).join('\n'),
+      namespace: args.namespace ?? '',
+      events: (args.events ?? []).join('\n'),
+      secrets,
+      githubToken: args['github-token'] ?? process.env.GITHUB_TOKEN ?? '',
+      rateLimitInterval: args['rate-limit-interval'] ?? '',
+      noCrossNamespaceRefs: String(args['no-cross-namespace-refs'] ?? false),
+      dryRun: String(args['dry-run'] ?? false),
+      failOnError: args['fail-on-error'] ?? '',
+      cwd: process.cwd(),
+    })
+    const secretValues: string[] = []
+    const report = await runPipeline(options, {
+      setSecret: (value) => secretValues.push(value),
+      info: (message) => process.stderr.write(`${message}\n`),
+      // The CLI never reads a repository_dispatch payload by accident: only inside Actions.
+      env: process.env.GITHUB_ACTIONS === 'true' ? process.env : {},
+      readStdin: () => readStream(process.stdin),
+    })
+
+    for (const problem of report.problems) process.stderr.write(`${problemLine(problem)}\n`)
+    for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`)
+    if (args.json) {
+      process.stdout.write(`${actionOutputs(report.decisions).results}\n`)
+    } else {
+      process.stdout.write(`${renderTable(report.decisions, { width: process.stdout.columns })}\n`)
+    }
+    return report.exitCode
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    process.stderr.write(`flux-notify: ${message.split('\n')[0]}\n`)
+    return 2
+  }
+}
+
+async function readSecretsFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (error) {
+    throw new OptionError(`--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+  }
+}
+
+async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer))
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+process.exitCode = await main(process.argv.slice(2))

@@ -1,0 +1,223 @@
+/**
+ * The delivery stage: sends what routing planned and writes the outcome into each decision row.
+ *
+ * - Deliveries are grouped by provider (`namespace/name`). One provider's deliveries go strictly in
+ *   plan order, so a later status for a commit never lands before an earlier one; different
+ *   providers run at the same time, a bounded number at once, and one failing never stops another.
+ * - Every delivery gets a fresh timeout of the provider's `timeoutMs`, bounding the send and its
+ *   retries, like the controller's per-send context.
+ * - Commit-status providers read the host's statuses once per (repository, commit) per run
+ *   (design §3) and compare each desired status with that list, kept up to date with what we wrote.
+ * - Nothing here throws for a delivery problem: it becomes a `failed` row with the masked error.
+ */
+import type { CommitStatusClient, CommitStatusModule, CurrentStatus } from '../providers/types.js'
+import type { NotifierModule, ProviderModule, ResolvedProvider } from '../providers/types.js'
+import { loadProvider } from '../providers/registry.js'
+import type { Plan, PlannedDelivery } from '../routing/plan.js'
+import type { Sleep } from './http.js'
+import { sendRequest } from './http.js'
+import { maskSecrets, redactUrlCredentials } from './mask.js'
+
+export interface DeliveryOptions {
+  /** decide and render everything, send nothing (no client creation, no reads) */
+  dryRun: boolean
+  /** providers delivered to at the same time; default 8 */
+  concurrency?: number
+  /** where provider modules come from; default the registry's `loadProvider` */
+  loadModule?: (type: string) => Promise<ProviderModule>
+  /** waits between HTTP retries; injectable for tests */
+  sleep?: Sleep
+}
+
+export const DEFAULT_CONCURRENCY = 8
+
+/** The error text of anything thrown, as one line. */
+function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error)
+  return text.replace(/\s*\n\s*/gu, ' ')
+}
+
+/** Deliveries grouped by provider key, groups in order of first appearance. */
+function groupByProvider(deliveries: readonly PlannedDelivery[]): PlannedDelivery[][] {
+  const groups = new Map<string, PlannedDelivery[]>()
+  for (const delivery of deliveries) {
+    const key = delivery.notification.provider.key
+    let group = groups.get(key)
+    if (!group) {
+      group = []
+      groups.set(key, group)
+    }
+    group.push(delivery)
+  }
+  return [...groups.values()]
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!
+      await work(item)
+    }
+  }
+  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker)
+  await Promise.all(workers)
+}
+
+function fail(delivery: PlannedDelivery, provider: ResolvedProvider, error: unknown): void {
+  delivery.decision.outcome = 'failed'
+  delivery.decision.reason = maskSecrets(errorText(error), provider.secretValues)
+}
+
+export async function deliver(plan: Plan, options: DeliveryOptions): Promise<void> {
+  const loadModule = options.loadModule ?? loadProvider
+  const groups = groupByProvider(plan.deliveries)
+  await forEachConcurrently(groups, options.concurrency ?? DEFAULT_CONCURRENCY, async (group) => {
+    const provider = group[0]!.notification.provider
+    let module: ProviderModule
+    try {
+      module = await loadModule(provider.type)
+    } catch (error) {
+      for (const delivery of group) fail(delivery, provider, error)
+      return
+    }
+    if (module.class === 'commit-status') {
+      await deliverCommitStatuses(group, provider, module, options)
+    } else {
+      await deliverNotifications(group, provider, module, options)
+    }
+  })
+}
+
+async function deliverNotifications(
+  group: readonly PlannedDelivery[],
+  provider: ResolvedProvider,
+  module: NotifierModule,
+  options: DeliveryOptions,
+): Promise<void> {
+  for (const delivery of group) {
+    // anything thrown, even by a module's bug, fails this delivery only
+    try {
+      await deliverNotification(delivery, provider, module, options)
+    } catch (error) {
+      fail(delivery, provider, error)
+    }
+  }
+}
+
+async function deliverNotification(
+  delivery: PlannedDelivery,
+  provider: ResolvedProvider,
+  module: NotifierModule,
+  options: DeliveryOptions,
+): Promise<void> {
+  const { decision } = delivery
+  const rendered = module.render(delivery.notification)
+  if ('skip' in rendered) {
+    decision.outcome = 'skipped'
+    decision.reason = rendered.skip
+    return
+  }
+  const { requests } = rendered
+  if (options.dryRun) {
+    const targets = requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
+    decision.outcome = 'dry-run'
+    // the address itself may be a secret (a Slack webhook URL), hence the masking
+    decision.reason = maskSecrets(`would send ${targets.join(', ')}`, provider.secretValues)
+    return
+  }
+  const signal = AbortSignal.timeout(provider.timeoutMs)
+  for (const request of requests) await sendRequest(request, { signal, sleep: options.sleep })
+  decision.outcome = 'sent'
+  decision.reason = requests.length === 1 ? 'sent' : `sent (${requests.length} requests)`
+}
+
+/** The state kept for one commit-status provider during a run. */
+interface CommitStatusSession {
+  provider: ResolvedProvider
+  module: CommitStatusModule
+  /** one client per provider, made on first need; a creation error fails all that need it */
+  client: () => Promise<CommitStatusClient>
+  /** what the host shows per `repository\0sha`, newest first: read once, then what we wrote */
+  known: Map<string, CurrentStatus[]>
+}
+
+async function deliverCommitStatuses(
+  group: readonly PlannedDelivery[],
+  provider: ResolvedProvider,
+  module: CommitStatusModule,
+  options: DeliveryOptions,
+): Promise<void> {
+  let client: Promise<CommitStatusClient> | undefined
+  const session: CommitStatusSession = {
+    provider,
+    module,
+    // through a promise so that a synchronous throw is cached like a rejection
+    client: () => (client ??= Promise.resolve().then(() => module.createClient(provider))),
+    known: new Map(),
+  }
+  for (const delivery of group) {
+    try {
+      await deliverCommitStatus(delivery, session, options)
+    } catch (error) {
+      fail(delivery, provider, error)
+    }
+  }
+}
+
+async function deliverCommitStatus(
+  delivery: PlannedDelivery,
+  session: CommitStatusSession,
+  options: DeliveryOptions,
+): Promise<void> {
+  const { decision } = delivery
+  const { module, provider } = session
+  const context = delivery.commitStatusId
+  if (context === undefined) throw new Error('no commit status id was planned for this delivery')
+  const desired = module.desiredStatus(delivery.notification, context)
+  if ('skip' in desired) {
+    decision.outcome = 'skipped'
+    decision.reason = desired.skip
+    return
+  }
+  decision.repository = desired.repository
+  decision.sha = desired.sha
+  decision.context = desired.context
+  decision.state = desired.state
+  decision.description = desired.description
+  if (options.dryRun) {
+    decision.outcome = 'dry-run'
+    decision.reason = `would set ${desired.state} (not compared with the host in a dry run)`
+    return
+  }
+
+  const signal = AbortSignal.timeout(provider.timeoutMs)
+  const host = await session.client()
+  const key = `${desired.repository}\0${desired.sha}`
+  let current = session.known.get(key)
+  if (!current) {
+    // a failed read is not cached: the next event for this commit tries again
+    current = await host.readStatuses(desired.repository, desired.sha, signal)
+    session.known.set(key, current)
+  }
+  if (module.isUnchanged(desired, current)) {
+    decision.outcome = 'unchanged'
+    decision.reason = `already ${desired.state}: ${desired.description}`
+    return
+  }
+  await host.writeStatus(desired, signal)
+  // what a fresh read would now return: our status as the newest entry
+  const written = {
+    context: desired.context,
+    state: desired.state,
+    description: desired.description,
+  }
+  session.known.set(key, [written, ...current])
+  decision.outcome = 'sent'
+  decision.reason = 'sent'
+}

@@ -1,0 +1,333 @@
+/**
+ * Sending one HTTP request the way notification-controller's shared client does (reference §5.1,
+ * §7): hashicorp/go-retryablehttp with `DefaultRetryPolicy` and `DefaultBackoff`, wait 2s–30s,
+ * at most 5 attempts, the whole send bounded by the provider's timeout (the signal).
+ *
+ * Error texts follow retryablehttp and Go's net/http, so a failure reads like the controller's:
+ * - a non-2xx answer that is not retried: `request failed with status code 400: <body>`;
+ * - retries exhausted: `POST <url> giving up after 5 attempt(s)`, followed by `: <cause>` when
+ *   retryablehttp has one (`unexpected HTTP status 503 Service Unavailable`, the connection error);
+ * - the deadline while waiting to retry: `context deadline exceeded`; during a request:
+ *   `POST <url> giving up after <n> attempt(s): context deadline exceeded`.
+ */
+import { STATUS_CODES } from 'node:http'
+import type { HttpRequestSpec } from '../providers/types.js'
+import { redactUrlCredentials } from './mask.js'
+
+export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>
+
+export interface SendOptions {
+  /** the provider timeout (`AbortSignal.timeout`): bounds the send, retries included */
+  signal: AbortSignal
+  /** waits between attempts; injectable so tests need not wait 2s+4s+8s+16s */
+  sleep?: Sleep
+}
+
+export interface HttpResponse {
+  status: number
+  body: string
+}
+
+/** The retry settings of the controller's client. */
+export const RETRY_WAIT_MIN_MS = 2_000
+export const RETRY_WAIT_MAX_MS = 30_000
+export const MAX_ATTEMPTS = 5
+
+/** How much of a response body we keep: enough for any error message, bounded against abuse. */
+export const MAX_BODY_BYTES = 64 * 1024
+
+/** Go's default client header, sent unless the request sets its own. */
+const GO_USER_AGENT = 'Go-http-client/1.1'
+
+/** A send that failed; the message is the user-facing text (still to be masked by the caller). */
+export class SendError extends Error {
+  override name = 'SendError'
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+export const defaultSleep: Sleep = (ms, signal) =>
+  new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const onAbort = () => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+
+/** Go's `ctx.Err()` text for an aborted signal. */
+export function contextErrorText(signal: AbortSignal): string {
+  const reason: unknown = signal.reason
+  return reason instanceof Error && reason.name === 'TimeoutError'
+    ? 'context deadline exceeded'
+    : 'context canceled'
+}
+
+/**
+ * `DefaultBackoff`: `min·2^attempt` capped at max, except that a 429 or 503 carrying a valid
+ * `Retry-After` waits exactly that long (not capped). `attempt` counts from 0.
+ */
+export function backoffMs(attempt: number, status?: number, retryAfter?: string | null): number {
+  if ((status === 429 || status === 503) && retryAfter) {
+    const wait = parseRetryAfterMs(retryAfter, Date.now())
+    if (wait !== undefined) return wait
+  }
+  return Math.min(RETRY_WAIT_MIN_MS * 2 ** attempt, RETRY_WAIT_MAX_MS)
+}
+
+/**
+ * `Retry-After` as retryablehttp reads it: whole seconds (Go's `strconv.ParseInt`, so an optional
+ * sign; negative is ignored), or an RFC 1123 date (`Fri, 31 Dec 1999 23:59:59 GMT`); a date in
+ * the past means 0. Anything else is ignored (undefined).
+ */
+export function parseRetryAfterMs(value: string, nowMs: number): number | undefined {
+  if (/^[+-]?\d+$/u.test(value)) {
+    const seconds = Number(value)
+    return seconds < 0 ? undefined : seconds * 1000
+  }
+  // Go's time.RFC1123 layout; the zone is an abbreviation that Go reads as UTC when unknown.
+  const date = /^[A-Z][a-z]{2}, (\d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}) [A-Z]{3,5}$/u.exec(
+    value,
+  )
+  if (!date) return undefined
+  const at = Date.parse(`${date[1]} GMT`)
+  if (Number.isNaN(at)) return undefined
+  return Math.max(0, at - nowMs)
+}
+
+/** Go's `url.Error` operation name: `POST` → `Post`. */
+function urlErrorOp(method: string): string {
+  return method.slice(0, 1) + method.slice(1).toLowerCase()
+}
+
+/** What one attempt came to. */
+type Attempt =
+  | { kind: 'response'; status: number; statusText: string; headers: Headers; body: string }
+  | { kind: 'error'; text: string; retryable: boolean }
+
+/** Node/OpenSSL codes for certificate failures, which retryablehttp does not retry. */
+const CERT_ERROR =
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/u
+
+/** The innermost cause of a fetch failure, described like a Go transport error. */
+function describeFetchError(error: unknown): { text: string; code: string } {
+  let inner: unknown = error
+  for (;;) {
+    if (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause
+    // several addresses tried (IPv4 and IPv6): the first failure speaks for all
+    else if (inner instanceof AggregateError && inner.errors[0] instanceof Error) {
+      inner = inner.errors[0]
+    } else break
+  }
+  const text = inner instanceof Error ? inner.message : String(inner)
+  const code: unknown = inner instanceof Error ? (inner as NodeJS.ErrnoException).code : undefined
+  return { text, code: typeof code === 'string' ? code : '' }
+}
+
+/**
+ * Reads at most `MAX_BODY_BYTES` of the body as text (invalid UTF-8 becomes U+FFFD, as Go's
+ * string conversion would later print it), then lets the rest go.
+ */
+async function readBodyCapped(response: Response): Promise<string> {
+  if (!response.body) return ''
+  const reader = response.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read()
+      if (done) break
+      chunks.push(value)
+      size += value.byteLength
+    }
+  } finally {
+    if (size >= MAX_BODY_BYTES) await reader.cancel().catch(() => {})
+    reader.releaseLock()
+  }
+  const all = new Uint8Array(Math.min(size, MAX_BODY_BYTES))
+  let offset = 0
+  for (const chunk of chunks) {
+    const part = chunk.subarray(0, all.byteLength - offset)
+    all.set(part, offset)
+    offset += part.byteLength
+    if (offset >= all.byteLength) break
+  }
+  return new TextDecoder().decode(all)
+}
+
+/** Frees the connection of a response we will not read. */
+async function discardBody(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {})
+}
+
+/**
+ * The URL fetch can send, plus a Basic `Authorization` header built from its user-info when the
+ * request has none (what Go's client does; fetch refuses URLs with credentials).
+ */
+function prepareTarget(spec: HttpRequestSpec): { url: URL; headers: Headers } | SendError {
+  const shownUrl = redactUrlCredentials(spec.url)
+  let url: URL
+  try {
+    url = new URL(spec.url)
+  } catch {
+    return new SendError(`parse ${JSON.stringify(shownUrl)}: invalid URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    const scheme = url.protocol.slice(0, -1)
+    return new SendError(
+      `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: unsupported protocol scheme ${JSON.stringify(scheme)}`,
+    )
+  }
+  let headers: Headers
+  try {
+    headers = new Headers(spec.headers)
+  } catch (error) {
+    return new SendError(
+      `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: invalid header: ${describeFetchError(error).text}`,
+    )
+  }
+  if (!headers.has('user-agent')) headers.set('user-agent', GO_USER_AGENT)
+  if (url.username !== '' || url.password !== '') {
+    if (!headers.has('authorization')) {
+      const user = decodeURIComponent(url.username)
+      const password = decodeURIComponent(url.password)
+      const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
+      headers.set('authorization', `Basic ${basic}`)
+    }
+    url.username = ''
+    url.password = ''
+  }
+  return { url, headers }
+}
+
+async function attemptOnce(
+  spec: HttpRequestSpec,
+  url: URL,
+  headers: Headers,
+  signal: AbortSignal,
+): Promise<Attempt> {
+  // A string body goes as bytes so fetch adds no `text/plain` Content-Type of its own.
+  const body = typeof spec.body === 'string' ? new TextEncoder().encode(spec.body) : spec.body
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: spec.method,
+      headers,
+      body,
+      signal,
+      redirect: 'follow',
+    })
+  } catch (error) {
+    const shownUrl = redactUrlCredentials(spec.url)
+    const { text, code } = describeFetchError(error)
+    const goText = `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: ${text}`
+    // fetch reports every network failure as `fetch failed`; any other rejection is a request it
+    // refused to build, which no retry can fix. retryablehttp does not retry redirect loops or
+    // certificate errors either; anything else that breaks the connection (refused, reset, DNS,
+    // EOF) is worth another attempt.
+    const networkFailure = error instanceof TypeError && error.message === 'fetch failed'
+    const permanent = /redirect/iu.test(text) || CERT_ERROR.test(code) || CERT_ERROR.test(text)
+    return { kind: 'error', text: goText, retryable: networkFailure && !permanent }
+  }
+  const retryable = isRetryableStatus(response.status)
+  let responseBody = ''
+  if (retryable) {
+    await discardBody(response)
+  } else {
+    try {
+      responseBody = await readBodyCapped(response)
+    } catch (error) {
+      // Go's default check reads the body only of a non-2xx answer, so a 2xx whose body breaks
+      // off is still a success unless a custom check needs that body.
+      const isSuccess = response.status >= 200 && response.status < 300
+      if (!isSuccess || spec.checkResponse) {
+        if (signal.aborted) throw error
+        // read after retryablehttp handed the response over: not its error, no "giving up"
+        throw new SendError(`failed to read response body: ${describeFetchError(error).text}`)
+      }
+    }
+  }
+  return {
+    kind: 'response',
+    status: response.status,
+    statusText: response.statusText || STATUS_CODES[response.status] || '',
+    headers: response.headers,
+    body: responseBody,
+  }
+}
+
+/** `DefaultRetryPolicy` on a response: 429, 5xx except 501, and the impossible status 0. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 0 || (status >= 500 && status !== 501)
+}
+
+/**
+ * Sends `spec`, retrying like the controller's client. Resolves with the final 2xx response;
+ * rejects with a `SendError` whose message is the (unmasked) error text.
+ */
+export async function sendRequest(
+  spec: HttpRequestSpec,
+  options: SendOptions,
+): Promise<HttpResponse> {
+  const { signal } = options
+  const sleep = options.sleep ?? defaultSleep
+  const target = prepareTarget(spec)
+  if (target instanceof SendError) throw target
+  const shownUrl = redactUrlCredentials(spec.url)
+  const givingUp = (attempts: number, cause: string | undefined) =>
+    new SendError(
+      `${spec.method} ${shownUrl} giving up after ${attempts} attempt(s)` +
+        (cause === undefined ? '' : `: ${cause}`),
+    )
+
+  for (let attempt = 0; ; attempt++) {
+    let outcome: Attempt
+    try {
+      outcome = await attemptOnce(spec, target.url, target.headers, signal)
+    } catch (error) {
+      if (!signal.aborted) throw error
+      outcome = { kind: 'error', text: contextErrorText(signal), retryable: false }
+    }
+    const attempts = attempt + 1
+    // retryablehttp checks the context before anything else: past the deadline nothing counts.
+    if (signal.aborted) throw givingUp(attempts, contextErrorText(signal))
+
+    let cause: string | undefined
+    if (outcome.kind === 'error') {
+      if (!outcome.retryable) throw givingUp(attempts, outcome.text)
+      cause = outcome.text
+    } else if (isRetryableStatus(outcome.status)) {
+      // retryablehttp says why for 5xx, not for 429
+      if (outcome.status !== 429) {
+        cause = `unexpected HTTP status ${`${outcome.status} ${outcome.statusText}`.trim()}`
+      }
+    } else {
+      if (outcome.status < 200 || outcome.status >= 300) {
+        throw new SendError(`request failed with status code ${outcome.status}: ${outcome.body}`)
+      }
+      const problem = spec.checkResponse?.(outcome.status, outcome.body)
+      if (problem !== undefined) throw new SendError(problem)
+      return { status: outcome.status, body: outcome.body }
+    }
+
+    if (attempts >= MAX_ATTEMPTS) throw givingUp(attempts, cause)
+    const wait =
+      outcome.kind === 'response'
+        ? backoffMs(attempt, outcome.status, outcome.headers.get('retry-after'))
+        : backoffMs(attempt)
+    try {
+      await sleep(wait, signal)
+    } catch (error) {
+      // retryablehttp returns the bare context error when the deadline hits between attempts
+      if (signal.aborted) throw new SendError(contextErrorText(signal))
+      throw error
+    }
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The zod schemas events are validated with at the boundary, one per input shape, and the Go
+ * decoding rules that come before them for the Flux event itself.
+ *
+ * notification-controller decodes an event with Go's `encoding/json`: object keys match struct
+ * fields case-insensitively (`Severity`, `INVOLVEDOBJECT` and `ſeverity` all fill `severity`),
+ * unknown keys are dropped, `null` leaves a string or struct field empty, and a key repeated in
+ * another spelling decodes into the same field again (structs and maps merge, anything else is
+ * replaced). `decodeFluxEventFields` reproduces that, so the schema only has to check types.
+ * Kubernetes objects (core/v1 and events.k8s.io/v1 Events) come from the API server with exact
+ * keys and are validated as they are.
+ */
+import { z } from 'zod'
+
+const EVENT_FIELDS = [
+  'involvedObject',
+  'severity',
+  'timestamp',
+  'message',
+  'reason',
+  'metadata',
+  'reportingController',
+  'reportingInstance',
+] as const
+
+const OBJECT_REFERENCE_FIELDS = [
+  'kind',
+  'namespace',
+  'name',
+  'uid',
+  'apiVersion',
+  'resourceVersion',
+  'fieldPath',
+] as const
+
+/**
+ * Go's key folding (`encoding/json` foldName): ASCII letters compare case-insensitively, and the
+ * only non-ASCII runes that fold onto ASCII letters are U+017F (ſ ~ s) and U+212A (Kelvin ~ k).
+ */
+export function goFoldKey(key: string): string {
+  let folded = ''
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i)
+    if (c >= 0x61 && c <= 0x7a) folded += String.fromCharCode(c - 0x20)
+    else if (c === 0x17f) folded += 'S'
+    else if (c === 0x212a) folded += 'K'
+    else folded += key[i]
+  }
+  return folded
+}
+
+function foldIndex(fields: readonly string[]): Map<string, string> {
+  return new Map(fields.map((field) => [goFoldKey(field), field]))
+}
+
+const EVENT_FIELD_BY_FOLDED_KEY = foldIndex(EVENT_FIELDS)
+const REFERENCE_FIELD_BY_FOLDED_KEY = foldIndex(OBJECT_REFERENCE_FIELDS)
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** Whether a decoded JSON object has a key that Go would decode into the Flux event field. */
+export function hasFluxEventField(raw: Record<string, unknown>, field: string): boolean {
+  const folded = goFoldKey(field)
+  for (const key of Object.keys(raw)) {
+    if (key === field || goFoldKey(key) === folded) return true
+  }
+  return false
+}
+
+/**
+ * The Flux event fields as Go's decoder would fill them from `raw`: canonical key spellings,
+ * unknown keys dropped, `null` handled as Go does (a zero `timestamp`, a nil `metadata`, other
+ * fields untouched).
+ */
+export function decodeFluxEventFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(raw)) {
+    const field = EVENT_FIELD_BY_FOLDED_KEY.get(goFoldKey(key))
+    if (field === undefined) continue
+    let value = raw[key]
+    if (value === null) {
+      // metav1.Time decodes null as the zero time; a map becomes nil; strings and structs stay.
+      if (field === 'timestamp' || field === 'metadata') out[field] = null
+      continue
+    }
+    if (field === 'involvedObject' && isPlainObject(value)) {
+      value = decodeObjectReferenceFields(value)
+      const previous = out[field]
+      if (isPlainObject(previous)) value = { ...previous, ...(value as Record<string, unknown>) }
+    } else if (field === 'metadata' && isPlainObject(value) && isPlainObject(out[field])) {
+      value = { ...(out[field] as Record<string, unknown>), ...value }
+    }
+    out[field] = value
+  }
+  return out
+}
+
+function decodeObjectReferenceFields(raw: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(raw)) {
+    const field = REFERENCE_FIELD_BY_FOLDED_KEY.get(goFoldKey(key))
+    if (field === undefined || raw[key] === null) continue
+    out[field] = raw[key]
+  }
+  return out
+}
+
+const optionalString = z.string().nullish()
+
+/** `corev1.ObjectReference`; every field optional, as in Kubernetes. */
+export const objectReferenceSchema = z.object({
+  kind: optionalString,
+  namespace: optionalString,
+  name: optionalString,
+  uid: optionalString,
+  apiVersion: optionalString,
+  resourceVersion: optionalString,
+  fieldPath: optionalString,
+})
+
+/** The Flux `eventv1.Event`, after `decodeFluxEventFields`. */
+export const fluxEventSchema = z.object({
+  involvedObject: objectReferenceSchema.optional(),
+  severity: optionalString,
+  timestamp: optionalString,
+  message: optionalString,
+  reason: optionalString,
+  // Go decodes a JSON null inside a map[string]string as "".
+  metadata: z.record(z.string(), z.string().nullable()).nullish(),
+  reportingController: optionalString,
+  reportingInstance: optionalString,
+})
+export type FluxEventInput = z.infer<typeof fluxEventSchema>
+
+const annotatedMetadata = z.object({ annotations: z.record(z.string(), z.string()).nullish() })
+
+/** A core/v1 `Event` as `kubectl get events -o json|yaml` prints it (only the fields we read). */
+export const coreEventSchema = z.object({
+  involvedObject: objectReferenceSchema,
+  type: optionalString,
+  reason: optionalString,
+  message: optionalString,
+  metadata: annotatedMetadata.nullish(),
+  firstTimestamp: optionalString,
+  lastTimestamp: optionalString,
+  eventTime: optionalString,
+  series: z.object({ lastObservedTime: optionalString }).nullish(),
+  reportingComponent: optionalString,
+  source: z.object({ component: optionalString }).nullish(),
+})
+export type CoreEventInput = z.infer<typeof coreEventSchema>
+
+/** An events.k8s.io/v1 `Event` (`kubectl get events.events.k8s.io -o json`). */
+export const eventsV1EventSchema = z.object({
+  regarding: objectReferenceSchema,
+  type: optionalString,
+  reason: optionalString,
+  note: optionalString,
+  metadata: annotatedMetadata.nullish(),
+  eventTime: optionalString,
+  series: z.object({ lastObservedTime: optionalString }).nullish(),
+  deprecatedFirstTimestamp: optionalString,
+  deprecatedLastTimestamp: optionalString,
+  reportingController: optionalString,
+  deprecatedSource: z.object({ component: optionalString }).nullish(),
+})
+export type EventsV1EventInput = z.infer<typeof eventsV1EventSchema>
+
+/** zod issues as one line: `severity: expected string, received number; …` (at most three). */
+export function describeIssues(error: z.ZodError): string {
+  const parts = error.issues.slice(0, 3).map((issue) => {
+    const message = issue.message.replace(/^Invalid input: /, '')
+    return issue.path.length > 0 ? `${formatPath(issue.path)}: ${message}` : message
+  })
+  if (error.issues.length > 3) parts.push(`and ${error.issues.length - 3} more`)
+  return parts.join('; ')
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = ''
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else if (typeof segment === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)) {
+      out += out === '' ? segment : `.${segment}`
+    } else out += `[${JSON.stringify(String(segment))}]`
+  }
+  return out
+}

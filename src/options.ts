@@ -1,0 +1,100 @@
+/**
+ * The run's settings, the same for the Action and the CLI. `src/inputs.ts` builds them from
+ * `INPUT_*` variables, `src/cli.ts` from flags; both validate through `parseRunOptions`.
+ */
+import { parseGoDuration } from './util/duration.js'
+
+export interface RunOptions {
+  /** files, directories or globs holding Alert/Provider/Secret and Flux object manifests */
+  manifests: string[]
+  /** namespace of manifests that carry none */
+  namespace: string
+  /** event files or globs; `-` is standard input; empty = the repository_dispatch payload */
+  events: string[]
+  /** YAML/JSON maps `secretName: {key: value}`, each with a label for messages */
+  secrets: { text: string; label: string }[]
+  /** token for GitHub-type providers whose secret has none */
+  githubToken: string
+  rateLimitIntervalMs: number
+  noCrossNamespaceRefs: boolean
+  dryRun: boolean
+  failOnError: boolean
+  /** directory relative paths are resolved against */
+  cwd: string
+}
+
+/** Raw string settings, as inputs or flags give them. */
+export interface RawOptions {
+  manifests: string
+  namespace: string
+  events: string
+  secrets: { text: string; label: string }[]
+  githubToken: string
+  rateLimitInterval: string
+  noCrossNamespaceRefs: string
+  dryRun: string
+  failOnError: string
+  cwd: string
+}
+
+export class OptionError extends Error {}
+
+export const DEFAULTS = {
+  manifests: '.',
+  namespace: 'flux-system',
+  rateLimitInterval: '5m',
+  noCrossNamespaceRefs: 'false',
+  dryRun: 'false',
+  failOnError: 'true',
+} as const
+
+/** Splits a newline-separated list, dropping blank lines and `#` comments. */
+export function splitList(value: string): string[] {
+  return value
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+}
+
+function parseBoolean(name: string, value: string, fallback: string): boolean {
+  const v = (value.trim() || fallback).toLowerCase()
+  if (v === 'true') return true
+  if (v === 'false') return false
+  throw new OptionError(`${name}: expected true or false, got '${value}'`)
+}
+
+function parseDuration(name: string, value: string, fallback: string): number {
+  const v = value.trim() || fallback
+  try {
+    return parseGoDuration(v)
+  } catch {
+    throw new OptionError(`${name}: '${v}' is not a duration like 30s, 5m or 1h30m`)
+  }
+}
+
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+export function parseRunOptions(raw: RawOptions): RunOptions {
+  const namespace = raw.namespace.trim() || DEFAULTS.namespace
+  if (!NAMESPACE.test(namespace) || namespace.length > 63) {
+    throw new OptionError(`namespace: '${namespace}' is not a valid Kubernetes namespace`)
+  }
+  const interval = parseDuration('rate-limit-interval', raw.rateLimitInterval, DEFAULTS.rateLimitInterval)
+  if (interval <= 0) throw new OptionError('rate-limit-interval: must be greater than zero')
+  return {
+    manifests: splitList(raw.manifests.trim() === '' ? DEFAULTS.manifests : raw.manifests),
+    namespace,
+    events: splitList(raw.events),
+    secrets: raw.secrets.filter((s) => s.text.trim() !== ''),
+    githubToken: raw.githubToken.trim(),
+    rateLimitIntervalMs: interval,
+    noCrossNamespaceRefs: parseBoolean(
+      'no-cross-namespace-refs',
+      raw.noCrossNamespaceRefs,
+      DEFAULTS.noCrossNamespaceRefs,
+    ),
+    dryRun: parseBoolean('dry-run', raw.dryRun, DEFAULTS.dryRun),
+    failOnError: parseBoolean('fail-on-error', raw.failOnError, DEFAULTS.failOnError),
+    cwd: raw.cwd,
+  }
+}

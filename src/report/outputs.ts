@@ -1,0 +1,68 @@
+/**
+ * The Action's outputs: counts per outcome and `results`, every decision as JSON. Workflows parse
+ * `results` with `fromJSON`, so its shape is part of the contract: keys always in the order below,
+ * absent fields left out (never `null`), whatever order the pipeline built the objects in.
+ */
+import type { Decision } from '../results.js'
+import { countOutcomes } from '../results.js'
+
+/** The `results` keys, in the order they are written. */
+export const RESULT_KEYS = [
+  'event',
+  'eventReason',
+  'severity',
+  'timestamp',
+  'source',
+  'alert',
+  'provider',
+  'type',
+  'outcome',
+  'reason',
+  'repository',
+  'sha',
+  'context',
+  'state',
+  'description',
+] as const satisfies readonly (keyof Decision)[]
+
+/**
+ * Output name → value. A type alias (not an interface) so it is also a `Record<string, string>`,
+ * which is what a loop over `core.setOutput` wants.
+ */
+export type ActionOutputs = {
+  sent: string
+  unchanged: string
+  skipped: string
+  failed: string
+  results: string
+}
+
+export function actionOutputs(decisions: readonly Decision[]): ActionOutputs {
+  const counts = countOutcomes(decisions)
+  return {
+    sent: String(counts.sent),
+    unchanged: String(counts.unchanged),
+    skipped: String(counts.skipped),
+    failed: String(counts.failed),
+    results: JSON.stringify(decisions.map(resultEntry)),
+  }
+}
+
+/**
+ * One decision with its keys in `RESULT_KEYS` order; `timestamp: null` is kept (it is data). A
+ * field added to `Decision` later and not listed yet still comes out, after the listed ones, sorted.
+ */
+export function resultEntry(decision: Decision): Record<string, unknown> {
+  const entry: Record<string, unknown> = {}
+  for (const key of RESULT_KEYS) {
+    const value = decision[key]
+    if (value !== undefined) entry[key] = value
+  }
+  const listed = new Set<string>(RESULT_KEYS)
+  for (const [key, value] of Object.entries(decision).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  )) {
+    if (!listed.has(key) && value !== undefined) entry[key] = value
+  }
+  return entry
+}

@@ -1,0 +1,142 @@
+/**
+ * Whether an Alert matches an event, in the controller's order (reference §2.4): suspend, event
+ * sources (kind/namespace, severity, name, matchLabels), inclusion list, exclusion list.
+ */
+import { objectKey } from '../events/model.js'
+import type { FluxEvent } from '../events/model.js'
+import type { Alert, EventSourceRef, FluxObject } from '../manifests/model.js'
+
+export interface MatchResult {
+  matched: boolean
+  /** why, in a few words, for the decision table */
+  reason: string
+  /** a problem the controller would have reported as a Warning event on the Alert */
+  warning?: string
+}
+
+/**
+ * How far a source got before it rejected the event; the furthest one explains a non-match best.
+ */
+const Stage = { KindNamespace: 0, Severity: 1, Name: 2, Labels: 3 } as const
+type Stage = (typeof Stage)[keyof typeof Stage]
+
+interface SourceResult {
+  matched: boolean
+  stage: Stage
+  reason: string
+  warning?: string
+}
+
+/**
+ * `objects` holds the Flux objects found in the manifests, keyed `Kind/namespace/name`: they stand
+ * in for the API server the controller asks for the involved object's labels.
+ */
+export function eventMatchesAlert(
+  event: FluxEvent,
+  alert: Alert,
+  objects: ReadonlyMap<string, FluxObject>,
+): MatchResult {
+  if (alert.spec.suspend) return { matched: false, reason: 'alert suspended' }
+
+  // Any source may match; like the controller we stop at the first one that does. A warning from
+  // a source tried before it still stands (the controller has already emitted it by then).
+  let best: SourceResult | undefined
+  let warning: string | undefined
+  let matchedSource: EventSourceRef | undefined
+  for (const source of alert.spec.eventSources) {
+    const result = eventMatchesSource(event, alert, source, objects)
+    warning ??= result.warning
+    if (result.matched) {
+      matchedSource = source
+      break
+    }
+    if (!best || result.stage > best.stage) best = result
+  }
+  if (!matchedSource) {
+    return withWarning(
+      { matched: false, reason: best?.reason ?? 'alert has no event sources' },
+      warning,
+    )
+  }
+
+  const message = event.message
+  const spec = alert.spec
+  // A manifest with an inclusion list whose patterns all failed to compile includes nothing.
+  if (spec.hasInclusionList || spec.inclusionList.length > 0) {
+    if (!spec.inclusionList.some((pattern) => pattern.regex.test(message))) {
+      const reason =
+        spec.inclusionList.length === 0
+          ? 'not included by inclusionList (none of its patterns compiled)'
+          : 'not included by inclusionList'
+      return withWarning({ matched: false, reason }, warning)
+    }
+  }
+  const excludedBy = spec.exclusionList.find((pattern) => pattern.regex.test(message))
+  if (excludedBy) {
+    const reason = `excluded by exclusionList pattern ${JSON.stringify(excludedBy.source)}`
+    return withWarning({ matched: false, reason }, warning)
+  }
+
+  const namespace = matchedSource.namespace || alert.metadata.namespace
+  const reason = `matches event source ${matchedSource.kind}/${namespace}/${matchedSource.name}`
+  return withWarning({ matched: true, reason }, warning)
+}
+
+function eventMatchesSource(
+  event: FluxEvent,
+  alert: Alert,
+  source: EventSourceRef,
+  objects: ReadonlyMap<string, FluxObject>,
+): SourceResult {
+  const ref = event.involvedObject
+  // An empty source namespace means the Alert's own; both comparisons are exact.
+  const namespace = source.namespace || alert.metadata.namespace
+  if ((ref.namespace ?? '') !== namespace || (ref.kind ?? '') !== source.kind) {
+    return { matched: false, stage: Stage.KindNamespace, reason: 'no event source matches' }
+  }
+
+  // `info` receives every severity; any other value (even `''`) only its own.
+  const wanted = alert.spec.eventSeverity
+  if (event.severity !== wanted && wanted !== 'info') {
+    const reason =
+      wanted === 'error'
+        ? `severity ${event.severity || '""'} below alert's error`
+        : `severity ${event.severity || '""'} does not match alert's ${JSON.stringify(wanted)}`
+    return { matched: false, stage: Stage.Severity, reason }
+  }
+
+  if (source.name !== '*' && source.name !== (ref.name ?? '')) {
+    return {
+      matched: false,
+      stage: Stage.Name,
+      reason: `no event source matches name ${JSON.stringify(ref.name ?? '')}`,
+    }
+  }
+
+  // No selector at all matches; an empty `{}` still needs the object (the controller fetches it).
+  const selector = source.matchLabels
+  if (selector === undefined) return { matched: true, stage: Stage.Labels, reason: '' }
+
+  const key = objectKey(ref)
+  const object = objects.get(key)
+  if (!object) {
+    return {
+      matched: false,
+      stage: Stage.Labels,
+      reason: `labels unknown: ${key} is not in the manifests`,
+      warning: `error getting source object ${key}`,
+    }
+  }
+  const labels = object.metadata.labels
+  for (const [name, value] of Object.entries(selector)) {
+    if (!Object.hasOwn(labels, name) || labels[name] !== value) {
+      return { matched: false, stage: Stage.Labels, reason: 'labels do not match' }
+    }
+  }
+  return { matched: true, stage: Stage.Labels, reason: '' }
+}
+
+function withWarning(result: MatchResult, warning: string | undefined): MatchResult {
+  if (warning !== undefined) result.warning = warning
+  return result
+}

@@ -1,0 +1,158 @@
+/**
+ * The IO edge for event files: expands the `events` entries (files, globs, `-` for standard input)
+ * and hands each text to the pure parser. Every failure is a one-line Problem naming the entry.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { glob, isDynamicPattern } from 'tinyglobby'
+import type { Problem } from '../manifests/model.js'
+import { parseEvents, type ParsedEvents } from '../events/parse.js'
+
+/** Larger inputs are refused: reading them would exhaust memory long before anything is sent. */
+export const MAX_EVENT_SOURCE_BYTES = 100 * 1024 * 1024
+
+const MAX_SIZE_TEXT = '100 MiB'
+
+/** How standard input is named in origins and problems. */
+export const STDIN_LABEL = 'stdin'
+
+/**
+ * Reads and parses every entry, in the order given (glob matches sorted). A file named twice (or
+ * by two globs) is read once. `readStdin` is used for the entry `-`; it defaults to the process's
+ * standard input.
+ */
+export async function readEventFiles(
+  entries: string[],
+  cwd: string,
+  readStdin: () => Promise<string> = readStandardInput,
+): Promise<ParsedEvents> {
+  const result: ParsedEvents = { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
+  const seen = new Set<string>()
+
+  for (const rawEntry of entries) {
+    const entry = rawEntry.trim()
+    if (entry === '') continue
+
+    if (entry === '-') {
+      if (seen.has('-')) continue
+      seen.add('-')
+      const text = await readStdinLimited(readStdin)
+      if (typeof text === 'string') merge(result, parseEvents(text, STDIN_LABEL))
+      else result.problems.push(text)
+      continue
+    }
+
+    if (/^https?:\/\//i.test(entry)) {
+      result.problems.push({
+        severity: 'error',
+        message: `${entry}: URL event sources are not supported yet`,
+      })
+      continue
+    }
+
+    const files = await expandEntry(entry, cwd)
+    if (!Array.isArray(files)) {
+      result.problems.push(files)
+      continue
+    }
+    for (const file of files) {
+      const absolute = path.resolve(cwd, file)
+      if (seen.has(absolute)) continue
+      seen.add(absolute)
+      const text = await readTextFileLimited(absolute, file)
+      if (typeof text === 'string') merge(result, parseEvents(text, file))
+      else result.problems.push(text)
+    }
+  }
+  return result
+}
+
+/** An entry → the files it names (paths relative to cwd, as given or as matched), or a Problem. */
+async function expandEntry(entry: string, cwd: string): Promise<string[] | Problem> {
+  const info = await stat(path.resolve(cwd, entry)).catch(() => undefined)
+  if (info?.isFile()) return [entry]
+  if (info?.isDirectory()) {
+    return {
+      severity: 'error',
+      message: `${entry}: is a directory; name the event files or a glob such as ${entry}/*.json`,
+    }
+  }
+  if (isDynamicPattern(entry)) {
+    const matches = await glob(entry, { cwd, onlyFiles: true, expandDirectories: false })
+    if (matches.length === 0) {
+      // A warning, not an error: in poll mode the files may not have been written yet.
+      return { severity: 'warning', message: `${entry}: no event files match this pattern` }
+    }
+    return matches.sort()
+  }
+  return { severity: 'error', message: `${entry}: event file not found` }
+}
+
+/** Reads a UTF-8 text file, refusing one over the size limit; `label` names it in the Problem. */
+export async function readTextFileLimited(
+  absolutePath: string,
+  label: string,
+): Promise<string | Problem> {
+  try {
+    const info = await stat(absolutePath)
+    if (info.size > MAX_EVENT_SOURCE_BYTES) return tooLarge(label, info.size)
+    return await readFile(absolutePath, 'utf8')
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { severity: 'error', message: `${label}: event file not found` }
+    return { severity: 'error', message: `${label}: cannot read: ${errorText(e)}` }
+  }
+}
+
+async function readStdinLimited(readStdin: () => Promise<string>): Promise<string | Problem> {
+  let text: string
+  try {
+    text = await readStdin()
+  } catch (e) {
+    if (e instanceof InputTooLargeError) return tooLarge(STDIN_LABEL, e.bytes)
+    return { severity: 'error', message: `${STDIN_LABEL}: cannot read: ${errorText(e)}` }
+  }
+  const bytes = Buffer.byteLength(text, 'utf8')
+  if (bytes > MAX_EVENT_SOURCE_BYTES) return tooLarge(STDIN_LABEL, bytes)
+  return text
+}
+
+class InputTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(`input larger than ${MAX_SIZE_TEXT}`)
+  }
+}
+
+/** The process's standard input, stopping as soon as it passes the size limit. */
+async function readStandardInput(): Promise<string> {
+  const chunks: Buffer[] = []
+  let bytes = 0
+  for await (const chunk of process.stdin) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
+    bytes += buffer.length
+    if (bytes > MAX_EVENT_SOURCE_BYTES) {
+      process.stdin.destroy()
+      throw new InputTooLargeError(bytes)
+    }
+    chunks.push(buffer)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+function tooLarge(label: string, bytes: number): Problem {
+  return {
+    severity: 'error',
+    message: `${label}: larger than ${MAX_SIZE_TEXT} (${bytes} bytes); refusing to read it`,
+  }
+}
+
+function merge(into: ParsedEvents, from: ParsedEvents): void {
+  for (const event of from.events) into.events.push(event)
+  into.problems.push(...from.problems)
+  into.ignored.nonFlux += from.ignored.nonFlux
+  into.ignored.trace += from.ignored.trace
+}
+
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n', 1)[0] ?? ''
+}

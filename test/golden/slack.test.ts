@@ -1,0 +1,190 @@
+/** Goldens of reference §8.1 / §8.2 for `slack`, and its chat.postMessage response check. */
+import { describe, expect, it } from 'vitest'
+import type { FluxEvent } from '../../src/events/model.js'
+import type { Alert, Provider } from '../../src/manifests/model.js'
+import { checkSlackApiResponse, slack } from '../../src/providers/slack.js'
+import type { HttpRequestSpec, Notification, ResolvedProvider } from '../../src/providers/types.js'
+
+/** `testEvent()` of upstream's client_test.go, timestamp pinned to time.Unix(1664520029, 0). */
+function testEvent(): FluxEvent {
+  return {
+    involvedObject: { kind: 'GitRepository', namespace: 'gitops-system', name: 'webapp' },
+    severity: 'info',
+    timestamp: '2022-09-30T06:40:29Z',
+    message: 'message',
+    reason: 'reason',
+    metadata: { test: 'metadata' },
+    reportingController: 'source-controller',
+    reportingInstance: 'source-controller-xyz',
+  }
+}
+
+function errorEvent(): FluxEvent {
+  const event = testEvent()
+  return {
+    ...event,
+    involvedObject: { ...event.involvedObject, uid: '7d0cdc51-ddcf-4743-b223-83ca5c699632' },
+    severity: 'error',
+    reason: 'HealthCheckFailed',
+    message: 'apply failed: <b>&"x"</b>\nsecond line',
+  }
+}
+
+const SLACK_INFO_BODY =
+  '{"channel":"test","username":"source-controller","icon_url":"","icon_emoji":"","attachments":[{"fallback":"gitrepository/webapp.gitops-system: message","color":"good","author_name":"gitrepository/webapp.gitops-system","text":"message","mrkdwn_in":["text"],"fields":[{"title":"test","value":"metadata","short":false}]}]}'
+
+function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
+  const provider: Provider = {
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name: 'slack', namespace: 'flux-system', labels: {}, annotations: {} },
+    spec: {
+      type: 'slack',
+      channel: 'test',
+      username: '',
+      address: '',
+      timeoutMs: 15_000,
+      proxy: '',
+      serviceAccountName: '',
+      commitStatusExpr: '',
+      suspend: false,
+    },
+    raw: {},
+    location: { file: 'providers.yaml', line: 1 },
+  }
+  return {
+    provider,
+    type: 'slack',
+    key: 'flux-system/slack',
+    uid: '0c9c2e41',
+    address: 'https://hooks.slack.com/services/T0/B0/X0',
+    channel: 'test',
+    username: '',
+    password: '',
+    token: '',
+    headers: {},
+    secretData: {},
+    timeoutMs: 15_000,
+    proxy: '',
+    secretValues: [],
+    ...overrides,
+  }
+}
+
+function render(event: FluxEvent, provider: ResolvedProvider): HttpRequestSpec {
+  const rendered = slack.render({ event, alert: {} as Alert, provider } satisfies Notification)
+  if (!('requests' in rendered)) throw new Error(`skipped: ${rendered.skip}`)
+  expect(rendered.requests).toHaveLength(1)
+  return rendered.requests[0]!
+}
+
+describe('slack body', () => {
+  it('is the §8.1 golden for testEvent (channel test, no username)', () => {
+    const request = render(testEvent(), resolved())
+    expect(request.method).toBe('POST')
+    expect(request.url).toBe('https://hooks.slack.com/services/T0/B0/X0')
+    expect(request.body).toBe(SLACK_INFO_BODY)
+    expect(request.headers).toEqual({ 'Content-Type': 'application/json' })
+    // an incoming webhook gets the default 2xx check only
+    expect(request.checkResponse).toBeUndefined()
+  })
+
+  it('error variant: first line in the fallback, escaped, colour danger', () => {
+    const body = render(errorEvent(), resolved()).body as string
+    expect(body).toContain(
+      '"fallback":"gitrepository/webapp.gitops-system: apply failed: \\u003cb\\u003e\\u0026\\"x\\"\\u003c/b\\u003e","color":"danger"',
+    )
+    expect(body).toContain(
+      '"text":"apply failed: \\u003cb\\u003e\\u0026\\"x\\"\\u003c/b\\u003e\\nsecond line"',
+    )
+  })
+
+  it('a set username wins; an empty channel stays ""; no metadata gives fields []', () => {
+    const event = { ...testEvent() }
+    delete event.metadata
+    const body = render(event, resolved({ channel: '', username: 'flux' })).body as string
+    expect(body).toBe(
+      '{"channel":"","username":"flux","icon_url":"","icon_emoji":"","attachments":[{"fallback":"gitrepository/webapp.gitops-system: message","color":"good","author_name":"gitrepository/webapp.gitops-system","text":"message","mrkdwn_in":["text"],"fields":[]}]}',
+    )
+  })
+
+  it('fields come sorted by key (upstream order is random)', () => {
+    const event = {
+      ...testEvent(),
+      metadata: { revision: 'main@sha1:abc', env: 'prod', Zone: 'z' },
+    }
+    const body = JSON.parse(render(event, resolved()).body as string) as {
+      attachments: { fields: { title: string }[] }[]
+    }
+    expect(body.attachments[0]!.fields.map((f) => f.title)).toEqual(['Zone', 'env', 'revision'])
+  })
+
+  it('a token adds Authorization: Bearer', () => {
+    const request = render(testEvent(), resolved({ token: 'xoxb-123' }))
+    expect(request.headers).toEqual({
+      'Content-Type': 'application/json',
+      Authorization: 'Bearer xoxb-123',
+    })
+  })
+
+  it('chat.postMessage (exactly that address) gets the ok/error check', () => {
+    const api = render(
+      testEvent(),
+      resolved({ address: 'https://slack.com/api/chat.postMessage', token: 't' }),
+    )
+    expect(api.checkResponse).toBe(checkSlackApiResponse)
+    const other = render(
+      testEvent(),
+      resolved({ address: 'https://slack.com/api/chat.postMessage/' }),
+    )
+    expect(other.checkResponse).toBeUndefined()
+  })
+})
+
+describe('slack validate', () => {
+  it('accepts a webhook URL', () => {
+    expect(slack.validate(resolved())).toBeUndefined()
+  })
+
+  it('rejects a bad URL with the controller text', () => {
+    expect(slack.validate(resolved({ address: '' }))).toBe(
+      `invalid Slack hook URL : 'parse "": empty url'`,
+    )
+    expect(slack.validate(resolved({ address: 'hooks.slack.com/services/x' }))).toBe(
+      `invalid Slack hook URL hooks.slack.com/services/x: 'parse "hooks.slack.com/services/x": invalid URI for request'`,
+    )
+  })
+
+  it('is a notification type', () => {
+    expect(slack.class).toBe('notification')
+  })
+})
+
+describe('checkSlackApiResponse', () => {
+  it('passes ok:true', () => {
+    expect(checkSlackApiResponse(200, '{"ok":true,"channel":"C1","ts":"1.2"}')).toBeUndefined()
+    expect(checkSlackApiResponse(200, '{"OK":true}')).toBeUndefined()
+  })
+
+  it('fails ok:false with the error Slack gave', () => {
+    expect(checkSlackApiResponse(200, '{"ok":false,"error":"channel_not_found"}')).toBe(
+      'Slack responded with error: channel_not_found',
+    )
+  })
+
+  it('treats a missing ok as false', () => {
+    expect(checkSlackApiResponse(200, '{"error":"invalid_auth"}')).toBe(
+      'Slack responded with error: invalid_auth',
+    )
+  })
+
+  it('reports an undecodable body', () => {
+    expect(checkSlackApiResponse(200, 'ok')).toBe(
+      "unable to unmarshal response body: invalid character 'o' looking for beginning of value",
+    )
+    expect(checkSlackApiResponse(200, '')).toBe('unable to unmarshal response body: EOF')
+    expect(checkSlackApiResponse(200, '{"ok":"yes"}')).toBe(
+      'unable to unmarshal response body: json: cannot unmarshal string into Go struct field .ok of type bool',
+    )
+  })
+})

@@ -1,0 +1,485 @@
+/**
+ * A GitHub REST API on 127.0.0.1, shaped like GitHub Enterprise (everything under `/api/v3`), so a
+ * `github` Provider with address `http://127.0.0.1:<port>/owner/repo` talks to it unchanged.
+ *
+ * Every request is checked against GitHub's own OpenAPI description (`@octokit/openapi`'s
+ * `generated/api.github.com.json`) with openapi-backend: an unknown route or a request the
+ * description does not allow is answered as GitHub would (404 / 422 with a JSON `message`) and
+ * recorded in `violations`, which tests assert is empty. Our own answers are checked against the
+ * description too, so the fake cannot drift from what GitHub returns.
+ *
+ * Commit statuses live in memory per (owner/repo, sha), in creation order. Served: create a status,
+ * list statuses for a ref (newest first) and the combined status (latest per context), both
+ * paginated with a `Link` header like GitHub's.
+ */
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { createRequire } from 'node:module'
+import ajvFormats from 'ajv-formats'
+import { OpenAPIBackend } from 'openapi-backend'
+import type { Document } from 'openapi-backend'
+
+export interface GitHubRequest {
+  method: string
+  /** path and query as received, `/api/v3/...` */
+  path: string
+  headers: IncomingHttpHeaders
+  body: string
+  /** the operation of GitHub's description it matched, e.g. `repos/create-commit-status` */
+  operationId?: string
+  /** what the fake answered */
+  status?: number
+}
+
+export interface StoredStatus {
+  id: number
+  context: string
+  state: string
+  description: string | null
+  target_url: string | null
+  created_at: string
+}
+
+export interface StatusInput {
+  context: string
+  state: string
+  description?: string | null
+  target_url?: string | null
+}
+
+export interface InjectedFailure {
+  status: number
+  headers?: Record<string, string>
+  /** default `{"message":"Server Error"}`-like JSON for the status */
+  body?: string
+}
+
+export interface FakeGitHub {
+  /** `http://127.0.0.1:<port>`: a Provider address is `${url}/owner/repo` */
+  url: string
+  /** `${url}/api/v3` */
+  apiUrl: string
+  requests: GitHubRequest[]
+  /** requests GitHub's description does not allow, and answers of ours it does not describe */
+  violations: string[]
+  seedStatus(repo: string, sha: string, status: StatusInput): StoredStatus
+  /** statuses of a commit in creation order */
+  statuses(repo: string, sha: string): StoredStatus[]
+  /** the next `count` requests (after validation) get this answer instead */
+  failNext(count: number, failure: InjectedFailure): void
+  close(): Promise<void>
+}
+
+export interface FakeGitHubOptions {
+  /** when set, only this token is accepted (`401 Bad credentials` otherwise) */
+  token?: string
+}
+
+const API_PREFIX = '/api/v3'
+const DOCS = 'https://docs.github.com/rest'
+/** GitHub's limit, enforced by the API but not written in its OpenAPI description */
+const MAX_DESCRIPTION_LENGTH = 140
+
+// One parse of the 13 MB description per process (not the package index, which loads 400 MB).
+let backendPromise: Promise<OpenAPIBackend> | undefined
+let definition: Document | undefined
+
+function loadDefinition(): Document {
+  if (!definition) {
+    const require = createRequire(import.meta.url)
+    const file = require.resolve('@octokit/openapi/generated/api.github.com.json')
+    definition = JSON.parse(readFileSync(file, 'utf8')) as Document
+  }
+  return definition
+}
+
+function githubBackend(): Promise<OpenAPIBackend> {
+  backendPromise ??= (async () => {
+    const api = new OpenAPIBackend({
+      definition: loadDefinition(),
+      quick: true,
+      validate: true,
+      // GitHub's description uses a few formats of its own; the standard ones are checked
+      ajvOpts: { strict: false, logger: false },
+      customizeAjv: (ajv) => {
+        // the CommonJS plugin is its own `.default`, which works under Node ESM and vitest alike
+        ajvFormats.default(ajv)
+        return ajv
+      },
+    })
+    await api.init()
+    return api
+  })()
+  return backendPromise
+}
+
+/** An example object from the description, copied, with the example repository renamed. */
+function example(name: string, owner = 'octocat', repo = 'Hello-World'): Record<string, unknown> {
+  const examples = (loadDefinition().components?.examples ?? {}) as Record<
+    string,
+    { value?: unknown }
+  >
+  const text = JSON.stringify(examples[name]?.value ?? {})
+  return JSON.parse(
+    text
+      .replaceAll('octocat/Hello-World', `${owner}/${repo}`)
+      .replaceAll('"Hello-World"', JSON.stringify(repo)),
+  ) as Record<string, unknown>
+}
+
+function githubTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/u, 'Z')
+}
+
+/** GitHub's `per_page` (default 30, at most 100) and `page` (from 1). */
+function pageOf<T>(
+  items: readonly T[],
+  query: URLSearchParams,
+): { items: T[]; page: number; perPage: number; last: number } {
+  const perPageRaw = Number.parseInt(query.get('per_page') ?? '', 10)
+  const pageRaw = Number.parseInt(query.get('page') ?? '', 10)
+  const perPage = Number.isNaN(perPageRaw) || perPageRaw < 1 ? 30 : Math.min(perPageRaw, 100)
+  const page = Number.isNaN(pageRaw) || pageRaw < 1 ? 1 : pageRaw
+  const last = Math.max(1, Math.ceil(items.length / perPage))
+  return { items: items.slice((page - 1) * perPage, page * perPage), page, perPage, last }
+}
+
+/** GitHub's `Link` header: prev, next, last, first, as they apply. */
+function linkHeader(
+  requestUrl: URL,
+  page: number,
+  last: number,
+  perPage: number,
+): string | undefined {
+  const at = (n: number) => {
+    const url = new URL(requestUrl)
+    url.searchParams.set('per_page', String(perPage))
+    url.searchParams.set('page', String(n))
+    return `<${url.href}>`
+  }
+  const links: string[] = []
+  if (page > 1) links.push(`${at(Math.min(page - 1, last))}; rel="prev"`)
+  if (page < last) links.push(`${at(page + 1)}; rel="next"`, `${at(last)}; rel="last"`)
+  if (page > 1) links.push(`${at(1)}; rel="first"`)
+  return links.length > 0 ? links.join(', ') : undefined
+}
+
+/** GitHub's combined state: failure over pending over success; no statuses is pending. */
+function combinedState(latest: readonly StoredStatus[]): string {
+  if (latest.some((s) => s.state === 'error' || s.state === 'failure')) return 'failure'
+  if (latest.length === 0 || latest.some((s) => s.state === 'pending')) return 'pending'
+  return 'success'
+}
+
+function parseQuery(query: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (const key of new Set(query.keys())) {
+    const values = query.getAll(key)
+    out[key] = values.length === 1 ? values[0]! : values
+  }
+  return out
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<FakeGitHub> {
+  const api = await githubBackend()
+  const requests: GitHubRequest[] = []
+  const violations: string[] = []
+  const store = new Map<string, StoredStatus[]>()
+  const failures: InjectedFailure[] = []
+  let nextId = 1
+  let baseUrl = ''
+
+  const storeKey = (repo: string, sha: string) => `${repo.toLowerCase()}@${sha.toLowerCase()}`
+  const addStatus = (repo: string, sha: string, input: StatusInput): StoredStatus => {
+    const status: StoredStatus = {
+      id: nextId++,
+      context: input.context,
+      state: input.state,
+      description: input.description ?? null,
+      target_url: input.target_url ?? null,
+      created_at: githubTime(Date.now()),
+    }
+    const key = storeKey(repo, sha)
+    store.set(key, [...(store.get(key) ?? []), status])
+    return status
+  }
+  const statusesOf = (repo: string, sha: string) => [...(store.get(storeKey(repo, sha)) ?? [])]
+
+  /** A status as the API shows it (schema `status`), URLs on this server. */
+  const statusView = (repo: string, sha: string, s: StoredStatus): Record<string, unknown> => ({
+    url: `${baseUrl}${API_PREFIX}/repos/${repo}/statuses/${sha}`,
+    avatar_url: 'https://avatars.githubusercontent.com/u/1?v=4',
+    id: s.id,
+    node_id: Buffer.from(`012:StatusContext${s.id}`).toString('base64'),
+    state: s.state,
+    description: s.description,
+    target_url: s.target_url,
+    context: s.context,
+    created_at: s.created_at,
+    updated_at: s.created_at,
+    creator: example('status').creator,
+  })
+
+  /** Newest first; statuses created in the same second keep their creation order reversed. */
+  const newestFirst = (list: StoredStatus[]) => [...list].sort((a, b) => b.id - a.id)
+
+  interface Reply {
+    status: number
+    /** a JSON value to encode */
+    body?: unknown
+    /** or the body exactly as given */
+    raw?: string
+    headers?: Record<string, string>
+  }
+
+  const handlers: Record<
+    string,
+    (params: Record<string, string>, body: unknown, url: URL) => Reply
+  > = {
+    'repos/create-commit-status': ({ owner, repo, sha }, body) => {
+      const input = body as {
+        state: string
+        description?: string | null
+        context?: string
+        target_url?: string | null
+      }
+      const fullName = `${owner}/${repo}`
+      if (!/^[0-9a-f]{40}$/iu.test(sha!)) {
+        return {
+          status: 422,
+          body: {
+            message: `No commit found for SHA: ${sha}`,
+            documentation_url: `${DOCS}/commits/statuses#create-a-commit-status`,
+            status: '422',
+          },
+        }
+      }
+      if (input.description && [...input.description].length > MAX_DESCRIPTION_LENGTH) {
+        return {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [
+              {
+                resource: 'Status',
+                code: 'custom',
+                field: 'description',
+                message: `description is too long (maximum is ${MAX_DESCRIPTION_LENGTH} characters)`,
+              },
+            ],
+            documentation_url: `${DOCS}/commits/statuses#create-a-commit-status`,
+            status: '422',
+          },
+        }
+      }
+      const created = addStatus(fullName, sha!, {
+        context: input.context ?? 'default',
+        state: input.state,
+        description: input.description ?? null,
+        target_url: input.target_url ?? null,
+      })
+      const view = statusView(fullName, sha!, created)
+      return { status: 201, body: view, headers: { location: String(view.url) } }
+    },
+    'repos/list-commit-statuses-for-ref': ({ owner, repo, ref }, _body, url) => {
+      const fullName = `${owner}/${repo}`
+      const all = newestFirst(statusesOf(fullName, ref!))
+      const page = pageOf(all, url.searchParams)
+      const link = linkHeader(url, page.page, page.last, page.perPage)
+      return {
+        status: 200,
+        body: page.items.map((s) => statusView(fullName, ref!, s)),
+        headers: linkHeaders(link),
+      }
+    },
+    'repos/get-combined-status-for-ref': ({ owner, repo, ref }, _body, url) => {
+      const fullName = `${owner}/${repo}`
+      const latest: StoredStatus[] = []
+      const seen = new Set<string>()
+      for (const s of newestFirst(statusesOf(fullName, ref!))) {
+        // GitHub treats contexts case-insensitively
+        const context = s.context.toLowerCase()
+        if (seen.has(context)) continue
+        seen.add(context)
+        latest.push(s)
+      }
+      const page = pageOf(latest, url.searchParams)
+      const link = linkHeader(url, page.page, page.last, page.perPage)
+      const repoBase = `${baseUrl}${API_PREFIX}/repos/${fullName}`
+      const { statuses: _statuses, ...shape } = example('combined-commit-status', owner, repo)
+      return {
+        status: 200,
+        body: {
+          ...shape,
+          state: combinedState(latest),
+          statuses: page.items.map((s) => {
+            const { creator: _creator, ...simple } = statusView(fullName, ref!, s)
+            return { ...simple, required: false }
+          }),
+          sha: ref,
+          total_count: latest.length,
+          commit_url: `${repoBase}/commits/${ref}`,
+          url: `${repoBase}/commits/${ref}/status`,
+        },
+        headers: linkHeaders(link),
+      }
+    },
+  }
+
+  const send = (response: ServerResponse, record: GitHubRequest, reply: Reply) => {
+    const text = reply.raw ?? (reply.body === undefined ? '' : JSON.stringify(reply.body))
+    record.status = reply.status
+    response.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(text)),
+      'x-github-api-version-selected': '2022-11-28',
+      ...reply.headers,
+    })
+    response.end(text)
+  }
+
+  const error = (status: number, message: string, extra: Record<string, unknown> = {}): Reply => ({
+    status,
+    body: { message, documentation_url: DOCS, status: String(status), ...extra },
+  })
+
+  const handle = (
+    method: string,
+    url: URL,
+    headers: IncomingHttpHeaders,
+    rawBody: string,
+    record: GitHubRequest,
+  ): Reply => {
+    const where = `${method} ${url.pathname}${url.search}`
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+      violations.push(`${where}: not under ${API_PREFIX} (the GitHub Enterprise API base)`)
+      return error(404, 'Not Found')
+    }
+    let body: unknown
+    if (rawBody !== '') {
+      try {
+        body = JSON.parse(rawBody)
+      } catch {
+        violations.push(`${where}: body is not JSON`)
+        return error(400, 'Problems parsing JSON')
+      }
+    }
+    const apiRequest = {
+      method: method.toLowerCase(),
+      path: url.pathname.slice(API_PREFIX.length),
+      query: parseQuery(url.searchParams),
+      headers: headers as Record<string, string | string[]>,
+      body,
+    }
+    const operation = api.matchOperation(apiRequest)
+    if (!operation) {
+      violations.push(`${where}: no such operation in GitHub's REST API`)
+      return error(404, 'Not Found')
+    }
+    record.operationId = operation.operationId
+    const validation = api.validateRequest(apiRequest, operation)
+    if (!validation.valid) {
+      const problems = (validation.errors ?? []).map(
+        (e) => `${e.instancePath} ${e.message ?? e.keyword}`,
+      )
+      violations.push(`${where} (${operation.operationId}): ${problems.join('; ')}`)
+      return error(422, `Invalid request.\n\n${problems.join('\n')}`)
+    }
+    if (headers['user-agent'] === undefined) {
+      violations.push(`${where}: no User-Agent header (GitHub refuses such requests)`)
+      return error(
+        403,
+        'Request forbidden by administrative rules. Please make sure your request has a User-Agent header',
+      )
+    }
+    const failure = failures.shift()
+    if (failure) {
+      const reply =
+        failure.body === undefined
+          ? error(failure.status, 'Server Error')
+          : { status: failure.status, raw: failure.body }
+      return { ...reply, headers: failure.headers }
+    }
+    const authorization = headers.authorization ?? ''
+    const token = /^(?:token|bearer) (\S+)$/iu.exec(authorization)?.[1]
+    if (!token) return error(401, 'Requires authentication')
+    if (options.token !== undefined && token !== options.token) return error(401, 'Bad credentials')
+
+    const handler = handlers[operation.operationId ?? '']
+    if (!handler) {
+      violations.push(
+        `${where}: ${operation.operationId} is valid for GitHub but the fake does not serve it`,
+      )
+      return error(501, `fake GitHub does not implement ${operation.operationId}`)
+    }
+    const params = api.router.parseRequest(apiRequest, operation).params as Record<string, string>
+    const reply = handler(params, body, url)
+    const check = api.validateResponse(reply.body, operation, reply.status)
+    if (!check.valid) {
+      const problems = (check.errors ?? []).map(
+        (e) => `${e.instancePath} ${e.message ?? e.keyword}`,
+      )
+      violations.push(
+        `${where}: the fake's ${reply.status} answer does not match GitHub's description: ${problems.join('; ')}`,
+      )
+    }
+    return reply
+  }
+
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const method = request.method ?? 'GET'
+      const url = new URL(request.url ?? '/', baseUrl)
+      const rawBody = Buffer.concat(chunks).toString('utf8')
+      const record: GitHubRequest = {
+        method,
+        path: `${url.pathname}${url.search}`,
+        headers: request.headers,
+        body: rawBody,
+      }
+      requests.push(record)
+      let reply: Reply
+      try {
+        reply = handle(method, url, request.headers, rawBody, record)
+      } catch (err) {
+        violations.push(
+          `${method} ${record.path}: the fake failed: ${err instanceof Error ? err.message : String(err)}`,
+        )
+        reply = error(500, 'Server Error')
+      }
+      send(response, record, reply)
+    })
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  baseUrl = `http://127.0.0.1:${port}`
+
+  return {
+    url: baseUrl,
+    apiUrl: `${baseUrl}${API_PREFIX}`,
+    requests,
+    violations,
+    seedStatus: (repo, sha, status) => addStatus(repo, sha, status),
+    statuses: (repo, sha) => statusesOf(repo, sha),
+    failNext(count, failure) {
+      for (let i = 0; i < count; i++) failures.push(failure)
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+function linkHeaders(link: string | undefined): Record<string, string> {
+  return link === undefined ? {} : { link }
+}

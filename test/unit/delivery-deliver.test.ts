@@ -1,0 +1,549 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { deliver } from '../../src/delivery/deliver.js'
+import type { DeliveryOptions } from '../../src/delivery/deliver.js'
+import { sendRequest } from '../../src/delivery/http.js'
+import type { FluxEvent } from '../../src/events/model.js'
+import type { Alert, Provider } from '../../src/manifests/model.js'
+import type {
+  CommitStatusModule,
+  CurrentStatus,
+  DesiredStatus,
+  NotifierModule,
+  ProviderModule,
+  ResolvedProvider,
+} from '../../src/providers/types.js'
+import type { Decision } from '../../src/results.js'
+import type { Plan, PlannedDelivery } from '../../src/routing/plan.js'
+import { startFakeGitHub } from '../servers/fake-github.js'
+import type { FakeGitHub } from '../servers/fake-github.js'
+import { startRecorder } from '../servers/recorder.js'
+import type { Recorder } from '../servers/recorder.js'
+
+const SHA = 'a1afe267b54f38b46b487f6e938a6fd508278c07'
+const OTHER_SHA = '0c9c2e41d2f94f9b9c41bebc1984d67a0c9c2e41'
+
+// ---- plan building -------------------------------------------------------------------------
+
+function resolvedProvider(
+  name: string,
+  type: string,
+  address: string,
+  extra: Partial<ResolvedProvider> = {},
+): ResolvedProvider {
+  const provider: Provider = {
+    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+    kind: 'Provider',
+    metadata: { name, namespace: 'flux-system', labels: {}, annotations: {} },
+    spec: {
+      type,
+      channel: '',
+      username: '',
+      address,
+      timeoutMs: 15_000,
+      proxy: '',
+      serviceAccountName: '',
+      commitStatusExpr: '',
+      suspend: false,
+    },
+    raw: {},
+    location: { file: 'providers.yaml' },
+  }
+  return {
+    provider,
+    type,
+    key: `flux-system/${name}`,
+    uid: '0c9c2e41-d2f9-4f9b-9c41-bebc1984d67a',
+    address,
+    channel: '',
+    username: '',
+    password: '',
+    token: '',
+    headers: {},
+    secretData: {},
+    timeoutMs: 15_000,
+    proxy: '',
+    secretValues: [],
+    ...extra,
+  }
+}
+
+const alert: Alert = {
+  apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+  kind: 'Alert',
+  metadata: { name: 'all', namespace: 'flux-system', labels: {}, annotations: {} },
+  spec: {
+    providerRef: { name: 'p' },
+    eventSeverity: 'info',
+    eventSources: [{ kind: 'Kustomization', name: '*', namespace: '' }],
+    inclusionList: [],
+    hasInclusionList: false,
+    exclusionList: [],
+    eventMetadata: {},
+    summary: '',
+    suspend: false,
+  },
+  raw: {},
+  location: { file: 'alerts.yaml' },
+}
+
+function event(
+  name: string,
+  reason: string,
+  severity = 'info',
+  revision = `main@sha1:${SHA}`,
+): FluxEvent {
+  return {
+    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name },
+    severity,
+    timestamp: '2022-09-30T06:40:29Z',
+    message: `${name}: ${reason}`,
+    reason,
+    metadata: { revision },
+    reportingController: 'kustomize-controller',
+  }
+}
+
+function planned(
+  provider: ResolvedProvider,
+  ev: FluxEvent,
+  commitStatusId?: string,
+): PlannedDelivery {
+  const decision: Decision = {
+    event: `Kustomization/flux-system/${ev.involvedObject.name ?? ''}`,
+    eventReason: ev.reason,
+    severity: ev.severity,
+    timestamp: ev.timestamp,
+    source: 'events.json#0',
+    alert: 'flux-system/all',
+    provider: provider.key,
+    type: provider.type,
+    outcome: 'dry-run',
+    reason: 'planned',
+  }
+  return { decision, notification: { event: ev, alert, provider }, commitStatusId }
+}
+
+function planOf(deliveries: PlannedDelivery[]): Plan {
+  return { decisions: deliveries.map((d) => d.decision), deliveries, warnings: [] }
+}
+
+// ---- tiny provider modules -----------------------------------------------------------------
+
+/** POSTs `{"text": message}` to the provider address; skips events whose reason is `Skip`. */
+const echoNotifier: NotifierModule = {
+  type: 'echo',
+  class: 'notification',
+  validate: () => undefined,
+  render: ({ event: ev, provider }) => {
+    if (ev.reason === 'Skip') return { skip: 'echo skips Skip' }
+    return {
+      requests: [
+        {
+          method: 'POST',
+          url: provider.address,
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ text: ev.message }),
+        },
+      ],
+    }
+  },
+}
+
+/** Sends two requests per event: to the address and to `<address>/second`. */
+const twoStepNotifier: NotifierModule = {
+  ...echoNotifier,
+  type: 'twostep',
+  render: ({ event: ev, provider }) => ({
+    requests: [provider.address, `${provider.address}/second`].map((url) => ({
+      method: 'POST',
+      url,
+      headers: {},
+      body: ev.message,
+    })),
+  }),
+}
+
+interface GitHubLikeModule extends CommitStatusModule {
+  clientsCreated: number
+}
+
+/**
+ * A GitHub commit-status module reduced to what delivery drives: state from severity, skip on
+ * Progressing, reads every context through the combined-status endpoint (all pages).
+ */
+function githubLike(options: { failCreate?: string } = {}): GitHubLikeModule {
+  const module: GitHubLikeModule = {
+    type: 'githublike',
+    class: 'commit-status',
+    clientsCreated: 0,
+    validate: () => undefined,
+    desiredStatus: ({ event: ev, provider }, context) => {
+      if (ev.reason === 'Progressing') return { skip: 'Progressing events carry no status' }
+      const revision = ev.metadata?.revision ?? ''
+      const sha = revision.slice(revision.lastIndexOf(':') + 1)
+      if (sha.length !== 40) return { skip: `no commit SHA in revision ${revision}` }
+      const url = new URL(provider.address)
+      return {
+        repository: url.pathname.slice(1),
+        sha,
+        context,
+        state: ev.severity === 'error' ? 'failure' : 'success',
+        description: ev.reason.toLowerCase(),
+      }
+    },
+    isUnchanged: (desired: DesiredStatus, current: CurrentStatus[]) => {
+      const same = current.find((s) => s.context === desired.context)
+      return (
+        same !== undefined &&
+        same.state === desired.state &&
+        same.description === desired.description
+      )
+    },
+    createClient: async (provider) => {
+      module.clientsCreated++
+      if (options.failCreate) throw new Error(options.failCreate)
+      const api = `${new URL(provider.address).origin}/api/v3`
+      const headers = {
+        Authorization: `Bearer ${provider.token}`,
+        Accept: 'application/vnd.github.v3+json',
+        'X-GitHub-Api-Version': '2022-11-28',
+      }
+      return {
+        async readStatuses(repository, sha, signal) {
+          const found: CurrentStatus[] = []
+          for (let page = 1; ; page++) {
+            const url = `${api}/repos/${repository}/commits/${sha}/status?per_page=100&page=${page}`
+            const res = await sendRequest({ method: 'GET', url, headers }, { signal })
+            const body = JSON.parse(res.body) as { total_count: number; statuses: CurrentStatus[] }
+            found.push(
+              ...body.statuses.map(({ context, state, description }) => ({
+                context,
+                state,
+                description,
+              })),
+            )
+            if (found.length >= body.total_count || body.statuses.length === 0) return found
+          }
+        },
+        async writeStatus(status, signal) {
+          const { repository, sha, state, description, context } = status
+          await sendRequest(
+            {
+              method: 'POST',
+              url: `${api}/repos/${repository}/statuses/${sha}`,
+              headers: { ...headers, 'Content-Type': 'application/json' },
+              body: JSON.stringify({ state, description, context }),
+            },
+            { signal },
+          )
+        },
+      }
+    },
+  }
+  return module
+}
+
+function modules(...list: ProviderModule[]): DeliveryOptions['loadModule'] {
+  return async (type) => {
+    const found = list.find((m) => m.type === type)
+    if (!found) throw new Error(`provider type ${type} is not supported by flux-notify yet`)
+    return found
+  }
+}
+
+const fastSleep = async (_ms: number, signal: AbortSignal) => {
+  if (signal.aborted) throw signal.reason
+}
+
+// ---- notifications -------------------------------------------------------------------------
+
+describe('deliver: notifications', () => {
+  let recorder: Recorder
+  beforeEach(async () => {
+    recorder = await startRecorder()
+  })
+  afterEach(async () => {
+    await recorder.close()
+  })
+
+  it('keeps plan order per provider while other providers go at the same time', async () => {
+    const a = resolvedProvider('a', 'echo', `${recorder.url}/a`)
+    const b = resolvedProvider('b', 'echo', `${recorder.url}/b`)
+    // the first request to `a` is answered slowly: the second must not go out before that answer
+    recorder.respond('/a', [{ status: 200, delayMs: 400 }])
+    const plan = planOf([
+      planned(a, event('a1', 'ReconciliationSucceeded')),
+      planned(a, event('a2', 'ReconciliationSucceeded')),
+      planned(b, event('b1', 'ReconciliationSucceeded')),
+      planned(a, event('a3', 'ReconciliationSucceeded')),
+      planned(b, event('b2', 'ReconciliationSucceeded')),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier) })
+
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(Array(5).fill('sent'))
+    const toA = recorder.requests.filter((r) => r.path === '/a')
+    const toB = recorder.requests.filter((r) => r.path === '/b')
+    expect(toA.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { text: 'a1: ReconciliationSucceeded' },
+      { text: 'a2: ReconciliationSucceeded' },
+      { text: 'a3: ReconciliationSucceeded' },
+    ])
+    // a2 left only after a1 was answered
+    expect(toA[1]!.receivedAt - toA[0]!.receivedAt).toBeGreaterThanOrEqual(380)
+    // b did not wait for a's slow answer
+    expect(toB).toHaveLength(2)
+    expect(toB[1]!.receivedAt).toBeLessThan(toA[0]!.receivedAt + 380)
+  })
+
+  it('runs one provider at a time with concurrency 1', async () => {
+    const a = resolvedProvider('a', 'echo', `${recorder.url}/a`)
+    const b = resolvedProvider('b', 'echo', `${recorder.url}/b`)
+    recorder.respond('/a', [{ status: 200, delayMs: 300 }])
+    const plan = planOf([planned(a, event('a1', 'X')), planned(b, event('b1', 'X'))])
+    await deliver(plan, { dryRun: false, concurrency: 1, loadModule: modules(echoNotifier) })
+    expect(recorder.requests.map((r) => r.path)).toEqual(['/a', '/b'])
+    expect(
+      recorder.requests[1]!.receivedAt - recorder.requests[0]!.receivedAt,
+    ).toBeGreaterThanOrEqual(280)
+  })
+
+  it('does not let a failing provider stop another; failures carry the masked error', async () => {
+    const token = 'xoxb-s3cr3t-t0ken'
+    const bad = resolvedProvider('bad', 'echo', `${recorder.url}/bad`, { secretValues: [token] })
+    const good = resolvedProvider('good', 'echo', `${recorder.url}/good`)
+    const unknown = resolvedProvider('unknown', 'nope', `${recorder.url}/never`)
+    recorder.respond('/bad', [{ status: 403, body: `invalid token ${token}` }])
+    const plan = planOf([
+      planned(bad, event('k1', 'X')),
+      planned(unknown, event('k2', 'X')),
+      planned(good, event('k3', 'X')),
+      planned(bad, event('k4', 'X')),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier), sleep: fastSleep })
+
+    const [bad1, unknown1, good1, bad2] = plan.decisions
+    expect(bad1).toMatchObject({
+      outcome: 'failed',
+      reason: 'request failed with status code 403: invalid token *****',
+    })
+    expect(unknown1).toMatchObject({
+      outcome: 'failed',
+      reason: 'provider type nope is not supported by flux-notify yet',
+    })
+    expect(good1).toMatchObject({ outcome: 'sent', reason: 'sent' })
+    // the provider's next delivery still goes: failures are per delivery
+    expect(bad2).toMatchObject({ outcome: 'sent' })
+    expect(recorder.requests.some((r) => r.path === '/never')).toBe(false)
+  })
+
+  it('skips what the module skips, counts multi-request sends and times out per delivery', async () => {
+    const two = resolvedProvider('two', 'twostep', `${recorder.url}/two`)
+    const slow = resolvedProvider('slow', 'echo', `${recorder.url}/slow`, { timeoutMs: 300 })
+    const echo = resolvedProvider('echo', 'echo', `${recorder.url}/echo`)
+    recorder.respond('/slow', [{ hang: true }])
+    const plan = planOf([
+      planned(echo, event('k1', 'Skip')),
+      planned(two, event('k2', 'X')),
+      planned(slow, event('k3', 'X')),
+      planned(slow, event('k4', 'X')),
+    ])
+    const started = Date.now()
+    await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier, twoStepNotifier) })
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['skipped', 'echo skips Skip'],
+      ['sent', 'sent (2 requests)'],
+      [
+        'failed',
+        `POST ${recorder.url}/slow giving up after 1 attempt(s): context deadline exceeded`,
+      ],
+      // a fresh timeout for the next delivery of the same provider
+      ['sent', 'sent'],
+    ])
+    expect(Date.now() - started).toBeLessThan(3000)
+    expect(recorder.requests.filter((r) => r.path.startsWith('/two')).map((r) => r.path)).toEqual([
+      '/two',
+      '/two/second',
+    ])
+  })
+
+  it('sends nothing in a dry run and says what it would send, secrets masked', async () => {
+    const hook = `${recorder.url}/services/T000/B000/XXXXSECRET`
+    const slack = resolvedProvider('slack', 'echo', hook, { secretValues: [hook] })
+    const creds = resolvedProvider('creds', 'echo', recorder.url.replace('//', '//u:pw@') + '/x')
+    const plan = planOf([
+      planned(slack, event('k1', 'X')),
+      planned(slack, event('k2', 'Skip')),
+      planned(creds, event('k3', 'X')),
+    ])
+    await deliver(plan, { dryRun: true, loadModule: modules(echoNotifier) })
+    expect(recorder.requests).toEqual([])
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['dry-run', 'would send POST *****'],
+      ['skipped', 'echo skips Skip'],
+      ['dry-run', `would send POST ${recorder.url.replace('//', '//***@')}/x`],
+    ])
+  })
+})
+
+// ---- commit statuses -----------------------------------------------------------------------
+
+describe('deliver: commit statuses against the fake GitHub', () => {
+  let github: FakeGitHub
+  beforeEach(async () => {
+    github = await startFakeGitHub()
+  })
+  afterEach(async () => {
+    expect(github.violations).toEqual([])
+    await github.close()
+  })
+
+  const reads = () =>
+    github.requests.filter((r) => r.operationId === 'repos/get-combined-status-for-ref')
+  const writes = () => github.requests.filter((r) => r.operationId === 'repos/create-commit-status')
+
+  it('reads once per (repository, commit), writes only what changed, and remembers its writes', async () => {
+    const module = githubLike()
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't0ken' })
+    github.seedStatus('foo/bar', SHA, {
+      context: 'kustomization/apps/0c9c2e41',
+      state: 'success',
+      description: 'reconciliationsucceeded',
+    })
+    const plan = planOf([
+      // same as the host shows: unchanged
+      planned(gh, event('apps', 'ReconciliationSucceeded'), 'kustomization/apps/0c9c2e41'),
+      // differs: written
+      planned(gh, event('infra', 'HealthCheckFailed', 'error'), 'kustomization/infra/0c9c2e41'),
+      // same as what we just wrote: unchanged without asking the host again
+      planned(gh, event('infra', 'HealthCheckFailed', 'error'), 'kustomization/infra/0c9c2e41'),
+      // Progressing: skipped by the module
+      planned(gh, event('apps', 'Progressing'), 'kustomization/apps/0c9c2e41'),
+      // another commit: one more read
+      planned(
+        gh,
+        event('apps', 'ReconciliationSucceeded', 'info', `sha1:${OTHER_SHA}`),
+        'kustomization/apps/0c9c2e41',
+      ),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(module) })
+
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['unchanged', 'already success: reconciliationsucceeded'],
+      ['sent', 'sent'],
+      ['unchanged', 'already failure: healthcheckfailed'],
+      ['skipped', 'Progressing events carry no status'],
+      ['sent', 'sent'],
+    ])
+    expect(plan.decisions[1]).toMatchObject({
+      repository: 'foo/bar',
+      sha: SHA,
+      context: 'kustomization/infra/0c9c2e41',
+      state: 'failure',
+      description: 'healthcheckfailed',
+    })
+    expect(reads().map((r) => r.path)).toEqual([
+      `/api/v3/repos/foo/bar/commits/${SHA}/status?per_page=100&page=1`,
+      `/api/v3/repos/foo/bar/commits/${OTHER_SHA}/status?per_page=100&page=1`,
+    ])
+    expect(writes()).toHaveLength(2)
+    expect(github.statuses('foo/bar', SHA).map((s) => [s.context, s.state])).toEqual([
+      ['kustomization/apps/0c9c2e41', 'success'],
+      ['kustomization/infra/0c9c2e41', 'failure'],
+    ])
+    expect(module.clientsCreated).toBe(1)
+  })
+
+  it('writes again when the state flips back within the run', async () => {
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const ctx = 'kustomization/apps/0c9c2e41'
+    const plan = planOf([
+      planned(gh, event('apps', 'Failed', 'error'), ctx),
+      planned(gh, event('apps', 'Succeeded'), ctx),
+      planned(gh, event('apps', 'Failed', 'error'), ctx),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(['sent', 'sent', 'sent'])
+    expect(reads()).toHaveLength(1)
+    expect(github.statuses('foo/bar', SHA).map((s) => s.state)).toEqual([
+      'failure',
+      'success',
+      'failure',
+    ])
+  })
+
+  it('fails a delivery whose read or write fails, masked, and reads again for the next one', async () => {
+    const token = 'ghp_abcdefghijklmnop'
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, {
+      token,
+      secretValues: [token],
+    })
+    const ctx = 'kustomization/apps/0c9c2e41'
+    github.failNext(1, { status: 404, body: `{"message":"no access for ${token}"}` })
+    const plan = planOf([
+      planned(gh, event('apps', 'Succeeded'), ctx),
+      planned(gh, event('apps', 'Succeeded'), ctx),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
+    expect(plan.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason: 'request failed with status code 404: {"message":"no access for *****"}',
+    })
+    expect(plan.decisions[1]).toMatchObject({ outcome: 'sent' })
+    expect(reads()).toHaveLength(2)
+  })
+
+  it('fails every delivery of a provider whose client cannot be made', async () => {
+    const secret = 'app-private-key-material'
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, {
+      secretValues: [secret],
+    })
+    const module = githubLike({ failCreate: `bad key ${secret}` })
+    const plan = planOf([
+      planned(gh, event('apps', 'Succeeded'), 'c1'),
+      planned(gh, event('apps', 'Progressing'), 'c1'),
+      planned(gh, event('infra', 'Succeeded'), 'c2'),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(module) })
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['failed', 'bad key *****'],
+      ['skipped', 'Progressing events carry no status'],
+      ['failed', 'bad key *****'],
+    ])
+    expect(module.clientsCreated).toBe(1)
+    expect(github.requests).toEqual([])
+  })
+
+  it('makes no client and no request in a dry run, and fills in the desired status', async () => {
+    const module = githubLike()
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const plan = planOf([
+      planned(gh, event('apps', 'ReconciliationSucceeded'), 'kustomization/apps/0c9c2e41'),
+      planned(gh, event('apps', 'Progressing'), 'kustomization/apps/0c9c2e41'),
+    ])
+    await deliver(plan, { dryRun: true, loadModule: modules(module) })
+    expect(github.requests).toEqual([])
+    expect(module.clientsCreated).toBe(0)
+    expect(plan.decisions[0]).toEqual(
+      expect.objectContaining({
+        outcome: 'dry-run',
+        reason: 'would set success (not compared with the host in a dry run)',
+        repository: 'foo/bar',
+        sha: SHA,
+        context: 'kustomization/apps/0c9c2e41',
+        state: 'success',
+        description: 'reconciliationsucceeded',
+      }),
+    )
+    expect(plan.decisions[1]).toMatchObject({ outcome: 'skipped' })
+  })
+
+  it('retries a 502 from the host within the provider timeout', async () => {
+    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    github.failNext(1, { status: 502 })
+    const plan = planOf([planned(gh, event('apps', 'Succeeded'), 'c')])
+    // the module's client uses the real back-off (2s): this is a real-time retry through deliver
+    await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
+    expect(plan.decisions[0]).toMatchObject({ outcome: 'sent' })
+    expect(reads()).toHaveLength(2)
+  })
+})
