@@ -109,7 +109,9 @@ async function readSecretsFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8')
   } catch (error) {
-    throw new OptionError(`--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`)
+    throw new OptionError(
+      `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    )
   }
 }
 

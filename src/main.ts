@@ -24,6 +24,13 @@ export async function run(): Promise<void> {
 
     annotate(report.problems, core)
     for (const warning of report.warnings) core.warning(warning)
+    // GitHub shows at most 10 error annotations per step: the first failures, the rest are in
+    // the summary.
+    for (const failed of report.decisions.filter((d) => d.outcome === 'failed').slice(0, 10)) {
+      core.error(`${failed.provider ?? failed.event}: ${failed.reason}`, {
+        title: `flux-notify: delivery failed (${failed.event})`,
+      })
+    }
     core.info(renderTable(report.decisions))
     for (const [name, value] of Object.entries(actionOutputs(report.decisions))) {
       core.setOutput(name, value)

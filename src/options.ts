@@ -79,7 +79,11 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
   if (!NAMESPACE.test(namespace) || namespace.length > 63) {
     throw new OptionError(`namespace: '${namespace}' is not a valid Kubernetes namespace`)
   }
-  const interval = parseDuration('rate-limit-interval', raw.rateLimitInterval, DEFAULTS.rateLimitInterval)
+  const interval = parseDuration(
+    'rate-limit-interval',
+    raw.rateLimitInterval,
+    DEFAULTS.rateLimitInterval,
+  )
   if (interval <= 0) throw new OptionError('rate-limit-interval: must be greater than zero')
   return {
     manifests: splitList(raw.manifests.trim() === '' ? DEFAULTS.manifests : raw.manifests),

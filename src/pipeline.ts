@@ -97,7 +97,11 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     problems,
     warnings,
     counts,
-    eventStats: { read: read.events.length, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
+    eventStats: {
+      read: read.events.length,
+      nonFlux: read.ignored.nonFlux,
+      trace: read.ignored.trace,
+    },
     exitCode,
   }
 }
@@ -138,6 +142,8 @@ async function readEvents(options: RunOptions, host: RunHost): Promise<ReadEvent
   }
   const dispatch = await readDispatchPayload(host.env)
   if (dispatch) return dispatch
-  host.info('No events: the `events` input is empty and this run was not triggered by repository_dispatch.')
+  host.info(
+    'No events: the `events` input is empty and this run was not triggered by repository_dispatch.',
+  )
   return { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
 }

@@ -167,6 +167,15 @@ async function discardBody(response: Response): Promise<void> {
   await response.body?.cancel().catch(() => {})
 }
 
+/** Percent-decoding that keeps a malformed escape as written instead of throwing. */
+function percentDecode(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /**
  * The URL fetch can send, plus a Basic `Authorization` header built from its user-info when the
  * request has none (what Go's client does; fetch refuses URLs with credentials).
@@ -196,8 +205,8 @@ function prepareTarget(spec: HttpRequestSpec): { url: URL; headers: Headers } | 
   if (!headers.has('user-agent')) headers.set('user-agent', GO_USER_AGENT)
   if (url.username !== '' || url.password !== '') {
     if (!headers.has('authorization')) {
-      const user = decodeURIComponent(url.username)
-      const password = decodeURIComponent(url.password)
+      const user = percentDecode(url.username)
+      const password = percentDecode(url.password)
       const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
       headers.set('authorization', `Basic ${basic}`)
     }

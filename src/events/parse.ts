@@ -242,10 +242,12 @@ function classify(value: Record<string, unknown>): Shape {
   }
   if (value.kind === 'Event') return 'core'
   if ('involvedObject' in value || hasFluxEventField(value, 'involvedObject')) {
-    if (CORE_EVENT_KEYS.some((key) => key in value)) return 'core'
+    // severity and reportingController exist only in the Flux event; extra keys a relay may have
+    // added (count, type, …) do not make it a Kubernetes Event.
     if (hasFluxEventField(value, 'severity') || hasFluxEventField(value, 'reportingController')) {
       return 'flux'
     }
+    if (CORE_EVENT_KEYS.some((key) => key in value)) return 'core'
   }
   return 'unknown'
 }

@@ -92,6 +92,7 @@ export function parseYamlDocuments(
       })
     }
 
+    const start = doc.contents?.range[0] ?? doc.range[0]
     let value: unknown
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
@@ -99,13 +100,12 @@ export function parseYamlDocuments(
       problems.push({
         severity: 'error',
         message: `refused YAML document: ${(error as Error).message} (more than ${MAX_ALIAS_COUNT} alias expansions); this document is skipped`,
-        location: at(doc.range[0]),
+        location: at(start),
       })
       continue
     }
     if (value === null || value === undefined) continue
 
-    const start = doc.contents?.range[0] ?? doc.range[0]
     documents.push({
       value,
       location: at(start),

@@ -26,12 +26,26 @@ export interface ActionResult extends ProcessResult {
 
 function baseEnv(): Record<string, string> {
   // Only what Node needs: nothing from the developer's or CI's environment leaks in.
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1' }
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    NO_COLOR: '1',
+  }
 }
 
-function runNode(script: string, args: string[], env: Record<string, string>, cwd: string, stdin?: string): Promise<ProcessResult> {
+function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdin?: string,
+): Promise<ProcessResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd, env, stdio: 'pipe' })
+    const child = spawn(process.execPath, [join(ROOT, script), ...args], {
+      cwd,
+      env,
+      stdio: 'pipe',
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -63,7 +77,11 @@ export interface ActionRun {
   cwd?: string
 }
 
-export async function runAction({ inputs, env = {}, cwd = ROOT }: ActionRun): Promise<ActionResult> {
+export async function runAction({
+  inputs,
+  env = {},
+  cwd = ROOT,
+}: ActionRun): Promise<ActionResult> {
   const dir = await mkdtemp(join(tmpdir(), 'flux-notify-e2e-'))
   try {
     const outputFile = join(dir, 'output')
@@ -96,8 +114,17 @@ export async function runAction({ inputs, env = {}, cwd = ROOT }: ActionRun): Pr
   }
 }
 
-export function runCli(args: string[], options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {}): Promise<ProcessResult> {
-  return runNode('dist/cli.js', args, { ...baseEnv(), ...options.env }, options.cwd ?? ROOT, options.stdin)
+export function runCli(
+  args: string[],
+  options: { env?: Record<string, string>; cwd?: string; stdin?: string } = {},
+): Promise<ProcessResult> {
+  return runNode(
+    'dist/cli.js',
+    args,
+    { ...baseEnv(), ...options.env },
+    options.cwd ?? ROOT,
+    options.stdin,
+  )
 }
 
 /**
@@ -105,7 +132,10 @@ export function runCli(args: string[], options: { env?: Record<string, string>; 
  * the token minus its last character, which the controller's masking also hides) appears in
  * anything the run printed or wrote.
  */
-export function expectNoSecrets(result: ProcessResult & Partial<ActionResult>, secrets: string[]): void {
+export function expectNoSecrets(
+  result: ProcessResult & Partial<ActionResult>,
+  secrets: string[],
+): void {
   const places: Record<string, string> = {
     stdout: withoutMaskCommands(result.stdout),
     stderr: result.stderr,
