@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-ODR7SJMB.js";import"./chunks/chunk-RTLH4ZDJ.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
+import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-VNZCNXQG.js";import"./chunks/chunk-RTLH4ZDJ.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
 does, and sends the commit statuses and notifications.
@@ -25,7 +25,6 @@ ${u}`),2}if(e.help)return process.stdout.write(u),0;try{let t=[];for(let r of e[
 `),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:()=>w(process.stdin)});for(let r of n.problems)process.stderr.write(`${l(r)}
 `);for(let r of n.warnings)process.stderr.write(`warning: ${r}
 `);return e.json?process.stdout.write(`${p(n.decisions).results}
-`):process.stdout.write(`${f(n.decisions,{width:process.stdout.columns})}
-`),n.exitCode}catch(t){let o=t instanceof Error?t.message:String(t);return process.stderr.write(`flux-notify: ${o.split(`
+`):process.stdout.write(f(n.decisions,{width:process.stdout.columns})),n.exitCode}catch(t){let o=t instanceof Error?t.message:String(t);return process.stderr.write(`flux-notify: ${o.split(`
 `)[0]}
 `),2}}async function y(s){try{return await d(s,"utf8")}catch(e){throw new i(`--secrets-file ${s}: ${e.code??"unreadable"}`)}}async function w(s){let e=[];for await(let t of s)e.push(Buffer.from(t));return Buffer.concat(e).toString("utf8")}process.exitCode=await h(process.argv.slice(2));

@@ -95,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) {
       process.stdout.write(`${actionOutputs(report.decisions).results}\n`)
     } else {
-      process.stdout.write(`${renderTable(report.decisions, { width: process.stdout.columns })}\n`)
+      process.stdout.write(renderTable(report.decisions, { width: process.stdout.columns }))
     }
     return report.exitCode
   } catch (error) {

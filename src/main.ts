@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
       readStdin: () => readFile('/dev/stdin', 'utf8'),
     })
 
-    annotate(report.problems, core)
+    annotate(report.problems, core, { workspace: options.cwd })
     for (const warning of report.warnings) core.warning(warning)
     // GitHub shows at most 10 error annotations per step: the first failures, the rest are in
     // the summary.

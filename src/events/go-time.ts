@@ -84,6 +84,8 @@ export type NormalisedTimestamp =
  */
 export function normaliseTimestamp(value: string | null | undefined): NormalisedTimestamp {
   if (value === null || value === undefined) return { ok: true, timestamp: null, time: NaN }
+  const canonical = canonicalTime(value)
+  if (canonical !== undefined) return { ok: true, timestamp: value, time: canonical }
   const instant = parseGoRFC3339(value)
   if (!instant) {
     return { ok: false, error: `cannot parse ${JSON.stringify(value)} as an RFC 3339 time` }
@@ -94,6 +96,40 @@ export function normaliseTimestamp(value: string | null | undefined): Normalised
     timestamp: formatGoRFC3339(instant.seconds),
     time: instant.seconds * 1000 + Math.floor(instant.nanos / 1e6),
   }
+}
+
+/**
+ * Fast path for what Kubernetes and the controllers write (`2026-07-20T10:15:42Z`, years from
+ * 0100): such a string is already its own re-encoding, so only its time is computed. Anything
+ * else returns undefined and takes the general path.
+ */
+function canonicalTime(text: string): number | undefined {
+  if (text.length !== 20 || text.charCodeAt(19) !== 0x5a /* Z */) return undefined
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d) return undefined
+  if (text.charCodeAt(10) !== 0x54 || text.charCodeAt(13) !== 0x3a) return undefined
+  if (text.charCodeAt(16) !== 0x3a) return undefined
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 2)
+  const day = digits(text, 8, 2)
+  const hour = digits(text, 11, 2)
+  const minute = digits(text, 14, 2)
+  const second = digits(text, 17, 2)
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined
+  }
+  if (hour > 23 || minute > 59 || second > 59) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second)
+}
+
+/** The decimal number in text[start, start+count), or -1 if any of it is not a digit. */
+function digits(text: string, start: number, count: number): number {
+  let n = 0
+  for (let i = start; i < start + count; i++) {
+    const d = text.charCodeAt(i) - 0x30
+    if (d < 0 || d > 9) return -1
+    n = n * 10 + d
+  }
+  return n
 }
 
 function daysInMonth(year: number, month: number): number {

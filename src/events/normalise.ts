@@ -18,6 +18,10 @@ import {
   describeIssues,
   eventsV1EventSchema,
   fluxEventSchema,
+  isSimpleCoreEvent,
+  isSimpleFluxEvent,
+  type CoreEventInput,
+  type FluxEventInput,
 } from './schema.js'
 import { isKnownTraceEvent } from './trace.js'
 
@@ -53,9 +57,14 @@ export function isFluxApiGroup(group: string): boolean {
 
 /** A Flux `eventv1.Event` (controller → notification-controller, or a processed capture of one). */
 export function normaliseFluxEvent(raw: Record<string, unknown>): NormaliseResult {
-  const parsed = fluxEventSchema.safeParse(decodeFluxEventFields(raw))
-  if (!parsed.success) return invalid(describeIssues(parsed.error))
-  const input = parsed.data
+  let input: FluxEventInput
+  if (isSimpleFluxEvent(raw)) {
+    input = raw
+  } else {
+    const parsed = fluxEventSchema.safeParse(decodeFluxEventFields(raw))
+    if (!parsed.success) return invalid(describeIssues(parsed.error))
+    input = parsed.data
+  }
 
   const involvedObject = objectReference(input.involvedObject ?? {})
   const missing = missingIdentity(involvedObject)
@@ -65,11 +74,9 @@ export function normaliseFluxEvent(raw: Record<string, unknown>): NormaliseResul
   // The controller fails to decode such an event and answers 400.
   if (!timestamp.ok) return invalid(`timestamp: ${timestamp.error}`)
 
-  let metadata: Record<string, string> | undefined
-  if (input.metadata) {
-    const values = Object.entries(input.metadata).map(([k, v]): [string, string] => [k, v ?? ''])
-    metadata = prefixBareMetadataKeys(Object.fromEntries(values), involvedObject.apiVersion)
-  }
+  const metadata = input.metadata
+    ? prefixBareMetadataKeys(input.metadata, involvedObject.apiVersion)
+    : undefined
 
   return {
     kind: 'event',
@@ -100,16 +107,17 @@ export function normaliseFluxEvent(raw: Record<string, unknown>): NormaliseResul
  * bare keys the provider saw. A key that is also present with its prefix keeps the prefixed value.
  */
 export function prefixBareMetadataKeys(
-  metadata: Record<string, string>,
+  metadata: Record<string, string | null>,
   apiVersion: string | undefined,
 ): Record<string, string> {
   const prefix = `${apiGroupOf(apiVersion)}/`
   const entries: [string, string][] = []
   for (const [key, value] of Object.entries(metadata)) {
+    // Go decodes a JSON null inside a map[string]string as "".
     if (key.includes('/')) {
-      entries.push([key, value])
+      entries.push([key, value ?? ''])
     } else if (!Object.prototype.hasOwnProperty.call(metadata, prefix + key)) {
-      entries.push([prefix + key, value])
+      entries.push([prefix + key, value ?? ''])
     }
   }
   // Object.fromEntries defines own properties, so a key like `__proto__` stays data.
@@ -118,9 +126,14 @@ export function prefixBareMetadataKeys(
 
 /** A core/v1 Kubernetes Event, as `kubectl get events -o json|yaml` or `kubectl events` print it. */
 export function normaliseCoreEvent(raw: Record<string, unknown>): NormaliseResult {
-  const parsed = coreEventSchema.safeParse(raw)
-  if (!parsed.success) return invalid(describeIssues(parsed.error))
-  const input = parsed.data
+  let input: CoreEventInput
+  if (isSimpleCoreEvent(raw)) {
+    input = raw
+  } else {
+    const parsed = coreEventSchema.safeParse(raw)
+    if (!parsed.success) return invalid(describeIssues(parsed.error))
+    input = parsed.data
+  }
   return fromKubernetesEvent({
     involvedObject: input.involvedObject,
     type: input.type,
@@ -200,6 +213,7 @@ function fromKubernetesEvent(fields: KubernetesEventFields): NormaliseResult {
       message,
       reason,
       // Annotations are the controller's metadata map as it was sent: keys stay as they are.
+      // Copied (a spread keeps a `__proto__` key as data) so the event never aliases its input.
       metadata: fields.annotations ? { ...fields.annotations } : undefined,
       reportingController: fields.reportingController ?? '',
       // The pod name the controller sends is never recorded in the Kubernetes Event.
@@ -222,15 +236,18 @@ function fluxEvent(fields: {
   reportingController: string
   reportingInstance: string | undefined
 }): FluxEvent {
-  const event: FluxEvent = {
-    involvedObject: fields.involvedObject,
-    severity: fields.severity,
-    timestamp: fields.timestamp,
-    message: fields.message,
-    reason: fields.reason,
-    ...(fields.metadata !== undefined ? { metadata: fields.metadata } : {}),
-    reportingController: fields.reportingController,
-    ...(fields.reportingInstance ? { reportingInstance: fields.reportingInstance } : {}),
+  // Literals of fixed shapes (rather than spreads or deletes) keep this cheap for big inputs.
+  const { involvedObject, severity, timestamp, message, reason, metadata } = fields
+  const { reportingController, reportingInstance } = fields
+  let event: FluxEvent
+  if (metadata !== undefined) {
+    event = reportingInstance
+      ? { involvedObject, severity, timestamp, message, reason, metadata, reportingController, reportingInstance }
+      : { involvedObject, severity, timestamp, message, reason, metadata, reportingController }
+  } else {
+    event = reportingInstance
+      ? { involvedObject, severity, timestamp, message, reason, reportingController, reportingInstance }
+      : { involvedObject, severity, timestamp, message, reason, reportingController }
   }
   return event
 }

@@ -13,7 +13,7 @@
  * Inside a file every value is recognised by its shape, not by the file name. Problems are one
  * line each and carry the file and line; one bad event never hides the others.
  */
-import { isMap, isSeq, LineCounter, parseAllDocuments } from 'yaml'
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
 import type { Problem } from '../manifests/model.js'
 import type { SourcedEvent } from './model.js'
 import { positionAt, scanJsonValue, skipJsonWhitespace } from './json-scan.js'
@@ -71,7 +71,7 @@ export function parseEvents(text: string, source: string): ParsedEvents {
 /** Reads events from an already decoded value (e.g. a webhook payload), with no line numbers. */
 export function parseEventValue(value: unknown, source: string): ParsedEvents {
   const collector = new EventCollector(source)
-  collector.addValue(value, { label: 'event' })
+  collector.addValue(value, { path: 'event' })
   return collector.finish()
 }
 
@@ -79,8 +79,12 @@ export function parseEventValue(value: unknown, source: string): ParsedEvents {
 interface Place {
   /** 1-based line where the value starts, when known */
   line?: number
-  /** how messages name the value: `event`, `items[3]`, `[2]`, `client_payload` */
-  label: string
+  /**
+   * How messages name the value: `event`, `items[3]`, `[2]`, `client_payload`; `path` plus
+   * `[index]` when an index is set (kept apart so no string is built unless a message needs it).
+   */
+  path: string
+  index?: number
   /** for a top-level array or list: the line of its i-th element, when known */
   itemLine?: (index: number) => number | undefined
 }
@@ -100,7 +104,7 @@ class EventCollector {
   addValue(value: unknown, place: Place): void {
     if (Array.isArray(value)) {
       value.forEach((item, i) => {
-        this.addItem(item, { line: place.itemLine?.(i) ?? place.line, label: `[${i}]` })
+        this.addItem(item, { line: place.itemLine?.(i) ?? place.line, path: '', index: i })
       })
     } else {
       this.addItem(value, place)
@@ -111,21 +115,21 @@ class EventCollector {
   private addItem(value: unknown, place: Place): void {
     if (!isPlainObject(value)) {
       this.index++
-      this.error(`${place.label}: expected an event object, found ${typeName(value)}`, place.line)
+      this.error(`${labelOf(place)}: expected an event object, found ${typeName(value)}`, place.line)
       return
     }
     switch (classify(value)) {
       case 'list': {
         const items = value.items as unknown[]
-        const prefix = place.label === 'event' ? '' : place.label + '.'
+        const path = place.path === 'event' ? 'items' : `${labelOf(place)}.items`
         items.forEach((item, i) => {
           const line = place.itemLine?.(i) ?? place.line
-          this.addItem(item, { line, label: `${prefix}items[${i}]` })
+          this.addItem(item, { line, path, index: i })
         })
         return
       }
       case 'dispatch':
-        this.addItem(value.client_payload, { line: place.line, label: 'client_payload' })
+        this.addItem(value.client_payload, { line: place.line, path: 'client_payload' })
         return
       case 'watch':
         // `--output-watch-events`: DELETED is the event expiring (its content was seen when it
@@ -134,7 +138,7 @@ class EventCollector {
           this.index++
           return
         }
-        this.addItem(value.object, { line: place.line, label: `${place.label}.object` })
+        this.addItem(value.object, { line: place.line, path: `${labelOf(place)}.object` })
         return
       case 'flux':
         this.addResult(normaliseFluxEvent(value), place)
@@ -149,7 +153,7 @@ class EventCollector {
         this.index++
         const kind = typeof value.kind === 'string' ? ` (kind ${value.kind})` : ''
         this.error(
-          `${place.label}: not a Flux event or Kubernetes Event${kind} (a Flux event has ` +
+          `${labelOf(place)}: not a Flux event or Kubernetes Event${kind} (a Flux event has ` +
             'involvedObject and severity; a Kubernetes Event has kind: Event)',
           place.line,
         )
@@ -173,7 +177,7 @@ class EventCollector {
         this.ignored[result.why]++
         return
       case 'invalid':
-        this.error(`${place.label}: ${result.message}`, place.line)
+        this.error(`${labelOf(place)}: ${result.message}`, place.line)
         return
     }
   }
@@ -224,10 +228,21 @@ class EventCollector {
   }
 }
 
+function labelOf(place: Place): string {
+  return place.index === undefined ? place.path : `${place.path}[${place.index}]`
+}
+
 type Shape = 'list' | 'dispatch' | 'watch' | 'flux' | 'core' | 'eventsV1' | 'unknown'
 
 /** Recognises what a JSON/YAML object is by its keys. */
 function classify(value: Record<string, unknown>): Shape {
+  // The common case first: every item of a kubectl list.
+  if (value.kind === 'Event') {
+    const apiVersion = value.apiVersion
+    return typeof apiVersion === 'string' && apiVersion.startsWith('events.k8s.io/')
+      ? 'eventsV1'
+      : 'core'
+  }
   if (Array.isArray(value.items)) return 'list'
   if (isPlainObject(value.client_payload)) return 'dispatch'
   if (isPlainObject(value.object) && typeof value.type === 'string' && !('involvedObject' in value)) {
@@ -240,7 +255,6 @@ function classify(value: Record<string, unknown>): Shape {
   ) {
     return 'eventsV1'
   }
-  if (value.kind === 'Event') return 'core'
   if ('involvedObject' in value || hasFluxEventField(value, 'involvedObject')) {
     // severity and reportingController exist only in the Flux event; extra keys a relay may have
     // added (count, type, …) do not make it a Kubernetes Event.
@@ -262,7 +276,7 @@ function readJson(text: string, start: number, collector: EventCollector): void 
   }
   collector.addValue(value, {
     line: positionAt(text, start).line,
-    label: 'event',
+    path: 'event',
     itemLine: lazyItemLines(text, value),
   })
 }
@@ -297,7 +311,7 @@ function readJsonValues(text: string, start: number, collector: EventCollector):
       collector.error(`invalid JSON: ${errorMessage(e)}`, line)
       return
     }
-    collector.addValue(value, { line, label: 'event' })
+    collector.addValue(value, { line, path: 'event' })
     pos = skipJsonWhitespace(text, scan.end)
   }
 }
@@ -320,7 +334,7 @@ function readJsonLines(text: string, collector: EventCollector): void {
       collector.skipPosition()
       continue
     }
-    collector.addValue(value, { line: lineNumber, label: 'event' })
+    collector.addValue(value, { line: lineNumber, path: 'event' })
   }
 }
 
@@ -333,9 +347,11 @@ function locateJsonError(text: string): { reason: string; column: number } {
 
 /**
  * The line of each element of a top-level array (or of a list's `items`), found cheaply: in
- * pretty-printed JSON each element opens with `{` at the start of a line, all with the same
- * indentation (a line start is never inside a JSON string). The count must match exactly, or no
- * lines are given; compact single-line JSON puts every element on line 1. Computed on first use.
+ * pretty-printed JSON each element opens with `{` alone on its line, all with the same
+ * indentation, and a line start is never inside a JSON string. The indentation is taken from the
+ * first such line; the others are found with a plain substring search (`\n<indent>{\n`). The
+ * count must match exactly, or no lines are given; compact single-line JSON puts every element on
+ * line 1. Computed on first use.
  */
 function lazyItemLines(text: string, value: unknown): Place['itemLine'] {
   const isArray = Array.isArray(value)
@@ -353,20 +369,27 @@ function elementLines(text: string, count: number, rootIsObject: boolean): numbe
   if (firstNewline < 0 || skipJsonWhitespace(text, firstNewline) === text.length) {
     return new Array<number>(count).fill(1)
   }
+  if (count === 0) return []
+
+  // The first element opens on the first line that holds only `{`, after the root's own `{`.
+  const opener = /\n([ \t]*)\{\r?\n/g
+  opener.lastIndex = rootIsObject ? text.indexOf('{') + 1 : 0
+  const first = opener.exec(text)
+  if (first === null) return undefined
+  // Later elements follow their predecessor's closing brace: `},\n<indent>{`. Searching from the
+  // `}` (far rarer than a line break) keeps this a fraction of the cost of parsing.
+  const separator = `},\n${first[1]}{`
   const lines = new LineTracker(text)
-  const found: number[] = []
-  const openers = /^([ \t]*)\{/gm
-  let indent: string | undefined
-  let skipRoot = rootIsObject
-  for (let m = openers.exec(text); m !== null; m = openers.exec(text)) {
-    if (skipRoot) {
-      skipRoot = false
-      continue
+  const found = [lines.lineAt(first.index + 1)]
+  for (let i = text.indexOf(separator, opener.lastIndex); i >= 0; ) {
+    const brace = i + separator.length - 1
+    const next = text.charCodeAt(brace + 1)
+    // `{` must end its line; a compact `{…}` element at that indentation is not an opener.
+    if (next === 0x0a || next === 0x0d) {
+      found.push(lines.lineAt(brace))
+      if (found.length > count) return undefined
     }
-    indent ??= m[1]
-    if (m[1] !== indent) continue
-    found.push(lines.lineAt(m.index))
-    if (found.length > count) return undefined
+    i = text.indexOf(separator, brace + 1)
   }
   return found.length === count ? found : undefined
 }
@@ -386,6 +409,16 @@ function readYaml(text: string, collector: EventCollector): void {
     const contents = doc.contents
     if (contents === null) continue
     const line = contents.range ? lineCounter.linePos(contents.range[0]).line : undefined
+    if (isScalar(contents)) {
+      // Plain text (e.g. the `flux events` table) parses as one YAML string.
+      collector.error(
+        'not JSON or YAML events (expected Flux events, a Kubernetes Event list or a ' +
+          'repository_dispatch payload)',
+        line,
+      )
+      collector.skipPosition()
+      continue
+    }
     let value: unknown
     try {
       // Refuses alias bombs: a small document expanding to a huge value.
@@ -401,7 +434,7 @@ function readYaml(text: string, collector: EventCollector): void {
       const range = (node as { range?: [number, number, number] } | undefined)?.range
       return range ? lineCounter.linePos(range[0]).line : undefined
     }
-    collector.addValue(value, { line, label: 'event', itemLine })
+    collector.addValue(value, { line, path: 'event', itemLine })
   }
 }
 

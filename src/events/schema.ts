@@ -168,6 +168,89 @@ export const eventsV1EventSchema = z.object({
 })
 export type EventsV1EventInput = z.infer<typeof eventsV1EventSchema>
 
+/*
+ * Fast acceptance. `kubectl get events` output can hold a hundred thousand events, and running
+ * each through zod costs about as much again as parsing the JSON. These checks accept only values
+ * that the schemas above accept (every field read is a string or absent or null, every nested
+ * object a plain object); anything else, valid or not, goes through zod, which also writes every
+ * error message. A test holds the two to agreement.
+ */
+
+function isOptionalString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string'
+}
+
+function isObjectOfOptionalStrings(value: unknown, keys: readonly string[]): boolean {
+  if (!isPlainObject(value)) return false
+  for (const key of keys) if (!isOptionalString(value[key])) return false
+  return true
+}
+
+function isOptionalObjectOfOptionalStrings(value: unknown, keys: readonly string[]): boolean {
+  return value === undefined || value === null || isObjectOfOptionalStrings(value, keys)
+}
+
+function isOptionalStringRecord(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  if (!isPlainObject(value)) return false
+  for (const key in value) if (typeof value[key] !== 'string') return false
+  return true
+}
+
+function isOptionalAnnotatedMetadata(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  return isPlainObject(value) && isOptionalStringRecord(value.annotations)
+}
+
+const CORE_EVENT_STRINGS = [
+  'type',
+  'reason',
+  'message',
+  'firstTimestamp',
+  'lastTimestamp',
+  'eventTime',
+  'reportingComponent',
+] as const
+
+/** True only if `coreEventSchema` accepts `raw` (false says nothing: ask zod). */
+export function isSimpleCoreEvent(raw: Record<string, unknown>): raw is CoreEventInput {
+  return (
+    isObjectOfOptionalStrings(raw.involvedObject, OBJECT_REFERENCE_FIELDS) &&
+    isObjectOfOptionalStrings(raw, CORE_EVENT_STRINGS) &&
+    isOptionalAnnotatedMetadata(raw.metadata) &&
+    isOptionalObjectOfOptionalStrings(raw.series, ['lastObservedTime']) &&
+    isOptionalObjectOfOptionalStrings(raw.source, ['component'])
+  )
+}
+
+const FLUX_EVENT_STRINGS = [
+  'severity',
+  'timestamp',
+  'message',
+  'reason',
+  'reportingController',
+  'reportingInstance',
+] as const
+
+/**
+ * True only if `raw` already has the canonical key spellings (so Go's decoding would not change
+ * it) and `fluxEventSchema` accepts it. Metadata values must be strings (not null) here.
+ */
+export function isSimpleFluxEvent(raw: Record<string, unknown>): raw is FluxEventInput {
+  for (const key in raw) if (!CANONICAL_EVENT_FIELDS.has(key)) return false
+  const ref = raw.involvedObject
+  if (ref !== undefined) {
+    if (!isPlainObject(ref)) return false
+    for (const key in ref) {
+      if (!CANONICAL_REFERENCE_FIELDS.has(key) || typeof ref[key] !== 'string') return false
+    }
+  }
+  return isObjectOfOptionalStrings(raw, FLUX_EVENT_STRINGS) && isOptionalStringRecord(raw.metadata)
+}
+
+const CANONICAL_EVENT_FIELDS = new Set<string>(EVENT_FIELDS)
+const CANONICAL_REFERENCE_FIELDS = new Set<string>(OBJECT_REFERENCE_FIELDS)
+
 /** zod issues as one line: `severity: expected string, received number; …` (at most three). */
 export function describeIssues(error: z.ZodError): string {
   const parts = error.issues.slice(0, 3).map((issue) => {

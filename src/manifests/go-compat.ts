@@ -32,7 +32,7 @@ export function goUrlParse(raw: string): GoUrl {
   const beforeFragment = hash < 0 ? raw : raw.slice(0, hash)
   // Go names the URL without its fragment in errors about the part before it.
   const fail = (why: string): GoUrl => ({ error: `parse ${goQuote(beforeFragment)}: ${why}` })
-  if (/[\x00-\x1f\x7f]/.test(beforeFragment)) {
+  if ([...beforeFragment].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
     return fail('net/url: invalid control character in URL')
   }
   if (beforeFragment === '*') return { scheme: '' }

@@ -16,8 +16,8 @@ const UNIT_NS: Readonly<Record<string, number>> = {
   h: 3600e9,
 }
 
-/** Go's `time.Duration` is an int64 of nanoseconds; anything larger is an error there too. */
-const MAX_NS = 9223372036854775807
+/** Go's `time.Duration` is an int64 of nanoseconds: 2^63 ns and beyond is an error there too. */
+const LIMIT_NS = 2 ** 63
 
 /**
  * Parses a Go duration and returns it in milliseconds (fractions kept: `1500us` is 1.5).
@@ -53,7 +53,7 @@ export function parseGoDuration(text: string): number {
     s = s.slice(unit.length)
 
     totalNs += Number(`${whole || '0'}.${fraction || '0'}`) * unitNs
-    if (totalNs > MAX_NS) throw invalid()
+    if (totalNs >= LIMIT_NS) throw invalid()
   }
   const ms = totalNs / 1e6
   return negative ? -ms : ms

@@ -503,6 +503,23 @@ describe('problems', () => {
     expect(parsed.problems[0]!.message).toMatch(/^invalid YAML: .*alias/i)
   })
 
+  it('plain text, such as the `flux events` table, is one clear Problem', () => {
+    const table = [
+      'NAMESPACE       LAST SEEN               TYPE    REASON                  OBJECT                          MESSAGE',
+      'flux-system     54m     Normal  ReconciliationSucceeded Kustomization/flux-system       Reconciliation finished in 486.814878ms, next run in 10m0s',
+    ].join('\n')
+    const parsed = parseEvents(table, 'events.txt')
+    expect(parsed.events).toEqual([])
+    expect(parsed.problems).toEqual([
+      {
+        severity: 'error',
+        message:
+          'not JSON or YAML events (expected Flux events, a Kubernetes Event list or a repository_dispatch payload)',
+        location: { file: 'events.txt', line: 1 },
+      },
+    ])
+  })
+
   it('more than 20 problems in a source are summed up in one last line', () => {
     const items = Array.from({ length: 25 }, () => coreEvent({ involvedObject: null }))
     const parsed = one({ kind: 'List', items })

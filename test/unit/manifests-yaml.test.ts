@@ -61,7 +61,10 @@ describe('parseYamlDocuments', () => {
     const { documents, problems } = parseYamlDocuments('bad.yaml', text)
     expect(documents.map((d) => d.value)).toEqual([{ kind: 'A' }, { kind: 'C' }])
     expect(problems.length).toBeGreaterThan(0)
-    expect(problems[0]).toMatchObject({ severity: 'error', location: { file: 'bad.yaml', line: 6 } })
+    expect(problems[0]).toMatchObject({
+      severity: 'error',
+      location: { file: 'bad.yaml', line: 6 },
+    })
     expect(problems[0]!.message).toMatch(/^invalid YAML: .*; this document is skipped$/)
   })
 

@@ -254,8 +254,6 @@ describe('demo wiring', () => {
       'examples/events/kubectl-events.json',
       '--secrets-file',
       expect.stringMatching(/secrets\.yaml$/),
-      '--state',
-      'none',
       '--dry-run',
     ])
     expect(await fs.realpath(report.cwd)).toBe(await fs.realpath(dir))
