@@ -75,8 +75,7 @@ export function formatGoRFC3339(seconds: number): string {
 }
 
 export type NormalisedTimestamp =
-  | { ok: true; timestamp: string | null; time: number }
-  | { ok: false; error: string }
+  { ok: true; timestamp: string | null; time: number } | { ok: false; error: string }
 
 /**
  * A decoded and re-encoded `metav1.Time`: what the controller holds after reading the event, and

@@ -242,11 +242,28 @@ function fluxEvent(fields: {
   let event: FluxEvent
   if (metadata !== undefined) {
     event = reportingInstance
-      ? { involvedObject, severity, timestamp, message, reason, metadata, reportingController, reportingInstance }
+      ? {
+          involvedObject,
+          severity,
+          timestamp,
+          message,
+          reason,
+          metadata,
+          reportingController,
+          reportingInstance,
+        }
       : { involvedObject, severity, timestamp, message, reason, metadata, reportingController }
   } else {
     event = reportingInstance
-      ? { involvedObject, severity, timestamp, message, reason, reportingController, reportingInstance }
+      ? {
+          involvedObject,
+          severity,
+          timestamp,
+          message,
+          reason,
+          reportingController,
+          reportingInstance,
+        }
       : { involvedObject, severity, timestamp, message, reason, reportingController }
   }
   return event

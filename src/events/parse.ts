@@ -115,7 +115,10 @@ class EventCollector {
   private addItem(value: unknown, place: Place): void {
     if (!isPlainObject(value)) {
       this.index++
-      this.error(`${labelOf(place)}: expected an event object, found ${typeName(value)}`, place.line)
+      this.error(
+        `${labelOf(place)}: expected an event object, found ${typeName(value)}`,
+        place.line,
+      )
       return
     }
     switch (classify(value)) {
@@ -166,7 +169,10 @@ class EventCollector {
     const index = this.index++
     switch (result.kind) {
       case 'event': {
-        const origin = place.line === undefined ? { source: this.source, index } : { source: this.source, index, line: place.line }
+        const origin =
+          place.line === undefined
+            ? { source: this.source, index }
+            : { source: this.source, index, line: place.line }
         this.events.push({ event: result.event, origin, time: result.time })
         if (result.aggregated) {
           if (this.aggregated++ === 0) this.firstAggregatedLine = place.line
@@ -210,7 +216,7 @@ class EventCollector {
     if (this.droppedProblems > 0) {
       this.problems.push({
         severity: 'error',
-        message: `${this.droppedProblems} more invalid events not listed`,
+        message: `${this.droppedProblems} more problems in this source not listed`,
         location: this.location(),
       })
     }
@@ -245,7 +251,11 @@ function classify(value: Record<string, unknown>): Shape {
   }
   if (Array.isArray(value.items)) return 'list'
   if (isPlainObject(value.client_payload)) return 'dispatch'
-  if (isPlainObject(value.object) && typeof value.type === 'string' && !('involvedObject' in value)) {
+  if (
+    isPlainObject(value.object) &&
+    typeof value.type === 'string' &&
+    !('involvedObject' in value)
+  ) {
     return 'watch'
   }
   const apiVersion = value.apiVersion
@@ -318,7 +328,7 @@ function readJsonValues(text: string, start: number, collector: EventCollector):
 
 function readJsonLines(text: string, collector: EventCollector): void {
   let lineNumber = 0
-  for (let pos = 0; pos <= text.length; ) {
+  for (let pos = 0; pos <= text.length;) {
     let end = text.indexOf('\n', pos)
     if (end < 0) end = text.length
     lineNumber++
@@ -381,7 +391,7 @@ function elementLines(text: string, count: number, rootIsObject: boolean): numbe
   const separator = `},\n${first[1]}{`
   const lines = new LineTracker(text)
   const found = [lines.lineAt(first.index + 1)]
-  for (let i = text.indexOf(separator, opener.lastIndex); i >= 0; ) {
+  for (let i = text.indexOf(separator, opener.lastIndex); i >= 0;) {
     const brace = i + separator.length - 1
     const next = text.charCodeAt(brace + 1)
     // `{` must end its line; a compact `{…}` element at that indentation is not an opener.
@@ -446,7 +456,7 @@ class LineTracker {
   constructor(private readonly text: string) {}
 
   lineAt(offset: number): number {
-    for (let nl = this.text.indexOf('\n', this.offset); nl >= 0 && nl < offset; ) {
+    for (let nl = this.text.indexOf('\n', this.offset); nl >= 0 && nl < offset;) {
       this.line++
       nl = this.text.indexOf('\n', nl + 1)
     }

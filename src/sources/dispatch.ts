@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import type { Problem } from '../manifests/model.js'
-import { parseEventValue, type ParsedEvents } from '../events/parse.js'
+import { parseEvents, parseEventValue, type ParsedEvents } from '../events/parse.js'
 import { isPlainObject } from '../events/schema.js'
 import { readTextFileLimited } from './event-files.js'
 
@@ -28,9 +28,9 @@ export async function readDispatchPayload(
   let payload: unknown
   try {
     payload = JSON.parse(text)
-  } catch (e) {
-    const reason = e instanceof Error ? e.message : String(e)
-    return failed({ severity: 'error', message: `${DISPATCH_LABEL}: invalid JSON: ${reason}` })
+  } catch {
+    // The text parser says where and why, in one line.
+    return parseEvents(text, DISPATCH_LABEL)
   }
   if (!isPlainObject(payload) || !isPlainObject(payload.client_payload)) {
     return failed({

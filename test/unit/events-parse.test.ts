@@ -159,8 +159,8 @@ describe('Go decoding of the Flux event', () => {
 
   it('folds ſ (U+017F) onto s and the Kelvin sign (U+212A) onto k, as Go does', () => {
     const parsed = one({
-      involvedObject: { \u212Aind: 'Kustomization', namespace: 'flux-system', name: 'apps' },
-      \u017Feverity: 'error',
+      involvedObject: { Kind: 'Kustomization', namespace: 'flux-system', name: 'apps' },
+      ſeverity: 'error',
       timestamp: null,
       message: 'm',
       reason: 'r',
@@ -259,7 +259,11 @@ describe('core/v1 Kubernetes Events', () => {
     const parsed = one({
       kind: 'EventList',
       apiVersion: 'v1',
-      items: [coreEvent({ type: 'Warning' }), coreEvent({ type: 'Normal' }), coreEvent({ type: '' })],
+      items: [
+        coreEvent({ type: 'Warning' }),
+        coreEvent({ type: 'Normal' }),
+        coreEvent({ type: '' }),
+      ],
     })
     expect(parsed.events.map((e) => e.event.severity)).toEqual(['error', 'info', 'info'])
   })
@@ -349,24 +353,58 @@ describe('core/v1 Kubernetes Events', () => {
       name: 'flux-system',
       apiVersion: 'source.toolkit.fluxcd.io/v1',
     }
-    const helm = { kind: 'HelmRelease', namespace: 'apps', name: 'podinfo', apiVersion: 'helm.toolkit.fluxcd.io/v2' }
-    const imageRepo = { kind: 'ImageRepository', namespace: 'flux-system', name: 'podinfo', apiVersion: 'image.toolkit.fluxcd.io/v1' }
+    const helm = {
+      kind: 'HelmRelease',
+      namespace: 'apps',
+      name: 'podinfo',
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+    }
+    const imageRepo = {
+      kind: 'ImageRepository',
+      namespace: 'flux-system',
+      name: 'podinfo',
+      apiVersion: 'image.toolkit.fluxcd.io/v1',
+    }
     const imagePolicy = { ...imageRepo, kind: 'ImagePolicy' }
     const automation = { ...imageRepo, kind: 'ImageUpdateAutomation' }
 
     it.each([
-      [source, 'ArtifactUpToDate', "artifact up-to-date with remote revision: 'master@sha1:132f4e719209eb10b9485302f8593fc0e680f4fc'"],
-      [source, 'GitOperationSucceeded', "no changes since last reconciliation: observed revision 'main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898'"],
+      [
+        source,
+        'ArtifactUpToDate',
+        "artifact up-to-date with remote revision: 'master@sha1:132f4e719209eb10b9485302f8593fc0e680f4fc'",
+      ],
+      [
+        source,
+        'GitOperationSucceeded',
+        "no changes since last reconciliation: observed revision 'main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898'",
+      ],
       // the spelling of older releases, as in the `flux events` example of §3.1
-      [source, 'GitOperationSucceeded', "no changes since last reconcilation: observed revision 'main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898'"],
+      [
+        source,
+        'GitOperationSucceeded',
+        "no changes since last reconcilation: observed revision 'main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898'",
+      ],
       [source, 'GarbageCollectionSucceeded', 'garbage collected 2 artifacts'],
-      [source, 'Succeeded', "verified signature of revision main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898"],
+      [
+        source,
+        'Succeeded',
+        'verified signature of revision main@sha1:4d768edba5d409feb60870dd3b0ac0d307299898',
+      ],
       [source, 'AuthenticationFailed', 'anything'],
-      [helm, 'HelmChartCreated', "Created HelmChart/flux-system/apps-podinfo with SourceRef 'HelmRepository/flux-system/podinfo'"],
+      [
+        helm,
+        'HelmChartCreated',
+        "Created HelmChart/flux-system/apps-podinfo with SourceRef 'HelmRepository/flux-system/podinfo'",
+      ],
       [helm, 'HelmChartConfigured', 'Configured HelmChart/flux-system/apps-podinfo'],
       [imageRepo, 'Succeeded', 'tags did not change, next scan in 5m0s'],
       [imageRepo, 'Succeeded', 'successful scan, next scan in 5m0s'],
-      [imageRepo, 'Succeeded', 'no change in repository configuration since last scan, next scan in 5m0s'],
+      [
+        imageRepo,
+        'Succeeded',
+        'no change in repository configuration since last scan, next scan in 5m0s',
+      ],
       [automation, 'Succeeded', 'no change since last reconciliation'],
       [automation, 'Succeeded', 'repository up-to-date'],
     ])('%o %s: %s', (involvedObject, reason, message) => {
@@ -382,9 +420,19 @@ describe('core/v1 Kubernetes Events', () => {
       [source, 'Warning', 'ArtifactUpToDate', "artifact up-to-date with remote revision: 'x'"],
       [imageRepo, 'Normal', 'Succeeded', 'successful scan: found 12 tags with checksum 1234'],
       // ImagePolicy's trace repeats the info text: it cannot be told apart, so it is kept
-      [imagePolicy, 'Normal', 'Succeeded', "Latest image tag for 'ghcr.io/stefanprodan/podinfo' resolved to 6.5.4"],
+      [
+        imagePolicy,
+        'Normal',
+        'Succeeded',
+        "Latest image tag for 'ghcr.io/stefanprodan/podinfo' resolved to 6.5.4",
+      ],
       [automation, 'Normal', 'Succeeded', "pushed commit 'fbec8b8' to branch 'main'"],
-      [helm, 'Normal', 'InstallSucceeded', 'Helm install succeeded for release apps/podinfo.v1 with chart podinfo@6.5.3'],
+      [
+        helm,
+        'Normal',
+        'InstallSucceeded',
+        'Helm install succeeded for release apps/podinfo.v1 with chart podinfo@6.5.3',
+      ],
     ])('keeps %o %s %s: %s', (involvedObject, type, reason, message) => {
       const parsed = one(coreEvent({ involvedObject, type, reason, message }))
       expect(parsed.ignored.trace).toBe(0)
@@ -524,7 +572,7 @@ describe('problems', () => {
     const items = Array.from({ length: 25 }, () => coreEvent({ involvedObject: null }))
     const parsed = one({ kind: 'List', items })
     expect(parsed.problems).toHaveLength(21)
-    expect(parsed.problems[20]!.message).toBe('5 more invalid events not listed')
+    expect(parsed.problems[20]!.message).toBe('5 more problems in this source not listed')
   })
 
   it('empty input and a byte-order mark are fine', () => {

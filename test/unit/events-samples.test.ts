@@ -47,7 +47,7 @@ const UPGRADE_MESSAGE =
 const ARTIFACT_MESSAGE =
   "stored artifact for commit 'Merge pull request #160 from stefanprodan/release-...'"
 const CLONE_MESSAGE =
-  'failed to checkout and determine revision: unable to clone \'https://github.com/stefanprodan/podinfo\': couldn\'t find remote ref "refs/tags/v1.8.9"'
+  "failed to checkout and determine revision: unable to clone 'https://github.com/stefanprodan/podinfo': couldn't find remote ref \"refs/tags/v1.8.9\""
 const TOKEN = 'sha256:d2850d8eb2eba96c85652900121c99de0c4d3510582d7f7082682167452f98d0'
 const DIGEST = 'sha256:95e386f421272710c4cedbbd8607dbbaa019d500e7a5a0b6720bc7bebefc7bf2'
 const REV_450 = 'main@sha1:450796ddb2ab6724ee1cc32a4be56da032d1cca0'
@@ -170,7 +170,8 @@ describe('§5.1 eventv1.Event as controllers POST it (a JSON array)', () => {
       },
       severity: 'info',
       timestamp: '2026-07-20T12:40:03Z',
-      message: "pushed commit 'fbec8b8' to branch 'main'\nUpdate image ghcr.io/stefanprodan/podinfo to 6.5.4",
+      message:
+        "pushed commit 'fbec8b8' to branch 'main'\nUpdate image ghcr.io/stefanprodan/podinfo to 6.5.4",
       reason: 'Succeeded',
       reportingController: 'image-automation-controller',
       reportingInstance: 'image-automation-controller-5b9f6c7d8-mm4tq',

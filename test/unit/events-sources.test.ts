@@ -40,7 +40,10 @@ describe('readEventFiles', () => {
     expect(result.ignored).toEqual({ nonFlux: 1, trace: 1 })
     // the list's aggregation warning names its file
     expect(result.problems).toEqual([
-      expect.objectContaining({ severity: 'warning', location: { file: 'kubectl.json', line: 208 } }),
+      expect.objectContaining({
+        severity: 'warning',
+        location: { file: 'kubectl.json', line: 208 },
+      }),
     ])
   })
 
@@ -134,6 +137,22 @@ describe('readDispatchPayload', () => {
       'kustomize.toolkit.fluxcd.io/env': 'staging',
       'kustomize.toolkit.fluxcd.io/revision': 'main@sha1:450796ddb2ab6724ee1cc32a4be56da032d1cca0',
     })
+  })
+
+  it('an unreadable payload is one Problem with its line', async () => {
+    await writeFile(path.join(dir, 'broken.json'), '{\n  "action": "x",\n  "client_payload": {\n')
+    const result = await readDispatchPayload({
+      GITHUB_EVENT_NAME: 'repository_dispatch',
+      GITHUB_EVENT_PATH: path.join(dir, 'broken.json'),
+    })
+    expect(result?.events).toEqual([])
+    expect(result?.problems).toEqual([
+      {
+        severity: 'error',
+        message: 'invalid JSON: unexpected end of input, expected a double-quoted property name',
+        location: { file: 'repository_dispatch payload', line: 4, column: 1 },
+      },
+    ])
   })
 
   it('a payload without client_payload is one Problem', async () => {
