@@ -16,7 +16,8 @@ import { parseDocument, type Tags } from 'yaml'
 import { providerClass } from '../providers/registry.js'
 import type { ResolvedProvider } from '../providers/types.js'
 import { namespacedKey, type Config, type Problem, type Provider, type Secret } from './model.js'
-import { goTrimSpace, goUrlParse, goUserinfo, withUserinfo } from './go-compat.js'
+import { goTrimSpace } from '../util/go-strings.js'
+import { goUserinfo, parseGoUrl, withUserinfo } from '../util/go-url.js'
 import { findSecret } from './secrets.js'
 import { providerUid } from './uid.js'
 
@@ -113,7 +114,7 @@ export function resolveProvider(
     }
     if (data.proxy !== undefined) {
       const deprecatedProxy = goTrimSpace(data.proxy)
-      if ('error' in goUrlParse(deprecatedProxy)) {
+      if ('error' in parseGoUrl(deprecatedProxy)) {
         return { error: `invalid 'proxy' in secret '${ref}'` }
       }
       proxy = deprecatedProxy
@@ -289,13 +290,13 @@ function proxyUrlFromSecret(
       error: `secret '${ref}': proxy URL exceeds maximum length of ${MAX_ADDRESS_BYTES} characters`,
     }
   }
-  const parsed = goUrlParse(address)
+  const parsed = parseGoUrl(address)
   if ('error' in parsed) {
     return { error: `secret '${ref}': failed to parse proxy address '${address}': ${parsed.error}` }
   }
-  if (!['http', 'https', 'socks5'].includes(parsed.scheme)) {
+  if (!['http', 'https', 'socks5'].includes(parsed.url.scheme)) {
     return {
-      error: `secret '${ref}': proxy URL must use http, https or socks5 scheme, got '${parsed.scheme}'`,
+      error: `secret '${ref}': proxy URL must use http, https or socks5 scheme, got '${parsed.url.scheme}'`,
     }
   }
   if (data.username === undefined) return { proxy: address }

@@ -4,7 +4,7 @@
  */
 import { createHmac } from 'node:crypto'
 import { eventJson } from './event-json.js'
-import { parseRequestUri } from './git/address.js'
+import { parseRequestUri } from '../util/go-url.js'
 import type { HttpRequestSpec, NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Go's `textproto.CanonicalMIMEHeaderKey`, which `Header.Set` applies to every name. */

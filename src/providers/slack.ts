@@ -4,7 +4,7 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from './git/address.js'
+import { parseRequestUri } from '../util/go-url.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Only this exact address gets its 200 body checked for `{"ok":false}`. */

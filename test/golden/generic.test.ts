@@ -4,78 +4,30 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { FluxEvent } from '../../src/events/model.js'
-import type { Alert, Provider } from '../../src/manifests/model.js'
+import type { Alert } from '../../src/manifests/model.js'
 import { eventJson } from '../../src/providers/event-json.js'
 import { canonicalHeaderKey, generic, genericHmac } from '../../src/providers/generic.js'
 import type { HttpRequestSpec, Notification, ResolvedProvider } from '../../src/providers/types.js'
-
-/** `testEvent()` of upstream's client_test.go, timestamp pinned to time.Unix(1664520029, 0). */
-function testEvent(): FluxEvent {
-  return {
-    involvedObject: { kind: 'GitRepository', namespace: 'gitops-system', name: 'webapp' },
-    severity: 'info',
-    timestamp: '2022-09-30T06:40:29Z',
-    message: 'message',
-    reason: 'reason',
-    metadata: { test: 'metadata' },
-    reportingController: 'source-controller',
-    reportingInstance: 'source-controller-xyz',
-  }
-}
-
-/** §8.2: the same event as an error, with a uid and a message that needs HTML escaping. */
-function errorEvent(): FluxEvent {
-  const event = testEvent()
-  return {
-    ...event,
-    involvedObject: { ...event.involvedObject, uid: '7d0cdc51-ddcf-4743-b223-83ca5c699632' },
-    severity: 'error',
-    reason: 'HealthCheckFailed',
-    message: 'apply failed: <b>&"x"</b>\nsecond line',
-  }
-}
+import {
+  errorTestEvent,
+  providerManifest,
+  resolvedProvider,
+  testEvent,
+} from '../support/factories.js'
 
 const HMAC_KEY = '7152fed34dd6149a7c75a276c510da27cb6f82b0'
 
 const GENERIC_INFO_BODY =
   '{"involvedObject":{"kind":"GitRepository","namespace":"gitops-system","name":"webapp"},"severity":"info","timestamp":"2022-09-30T06:40:29Z","message":"message","reason":"reason","metadata":{"test":"metadata"},"reportingController":"source-controller","reportingInstance":"source-controller-xyz"}'
 
+/** The hook Provider of flux-system, resolved with a secret address. */
 function resolved(type: string, overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
-  const provider: Provider = {
-    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-    kind: 'Provider',
-    metadata: { name: 'hook', namespace: 'flux-system', labels: {}, annotations: {} },
-    spec: {
-      type,
-      channel: '',
-      username: '',
-      address: '',
-      timeoutMs: 15_000,
-      proxy: '',
-      serviceAccountName: '',
-      commitStatusExpr: '',
-      suspend: false,
-    },
-    raw: {},
-    location: { file: 'providers.yaml', line: 1 },
-  }
-  return {
-    provider,
-    type,
-    key: 'flux-system/hook',
+  return resolvedProvider(type, {
+    provider: providerManifest(type, { name: 'hook', namespace: 'flux-system', address: '' }),
     uid: '0c9c2e41',
     address: 'http://127.0.0.1:9999/hook',
-    channel: '',
-    username: '',
-    password: '',
-    token: '',
-    headers: {},
-    secretData: {},
-    timeoutMs: 15_000,
-    proxy: '',
-    secretValues: [],
     ...overrides,
-  }
+  })
 }
 
 function notification(event: FluxEvent, provider: ResolvedProvider): Notification {
@@ -94,7 +46,7 @@ describe('eventJson', () => {
   })
 
   it('escapes HTML characters and keeps the uid in the involvedObject order', () => {
-    expect(eventJson(errorEvent())).toBe(
+    expect(eventJson(errorTestEvent())).toBe(
       '{"involvedObject":{"kind":"GitRepository","namespace":"gitops-system","name":"webapp","uid":"7d0cdc51-ddcf-4743-b223-83ca5c699632"},"severity":"error","timestamp":"2022-09-30T06:40:29Z","message":"apply failed: \\u003cb\\u003e\\u0026\\"x\\"\\u003c/b\\u003e\\nsecond line","reason":"HealthCheckFailed","metadata":{"test":"metadata"},"reportingController":"source-controller","reportingInstance":"source-controller-xyz"}',
     )
   })
@@ -175,7 +127,7 @@ describe('generic-hmac', () => {
 
   it('signs the escaped error body: sha256=d4ff57b…', () => {
     const provider = resolved('generic-hmac', { token: HMAC_KEY })
-    const request = onlyRequest(genericHmac.render(notification(errorEvent(), provider)))
+    const request = onlyRequest(genericHmac.render(notification(errorTestEvent(), provider)))
     expect(request.headers['X-Signature']).toBe(
       'sha256=d4ff57b29a400443ad88e6146fe14c46eeb3a6448946696f837858e027204c94',
     )

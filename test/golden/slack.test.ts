@@ -1,74 +1,32 @@
 /** Goldens of reference §8.1 / §8.2 for `slack`, and its chat.postMessage response check. */
 import { describe, expect, it } from 'vitest'
 import type { FluxEvent } from '../../src/events/model.js'
-import type { Alert, Provider } from '../../src/manifests/model.js'
+import type { Alert } from '../../src/manifests/model.js'
 import { checkSlackApiResponse, slack } from '../../src/providers/slack.js'
 import type { HttpRequestSpec, Notification, ResolvedProvider } from '../../src/providers/types.js'
-
-/** `testEvent()` of upstream's client_test.go, timestamp pinned to time.Unix(1664520029, 0). */
-function testEvent(): FluxEvent {
-  return {
-    involvedObject: { kind: 'GitRepository', namespace: 'gitops-system', name: 'webapp' },
-    severity: 'info',
-    timestamp: '2022-09-30T06:40:29Z',
-    message: 'message',
-    reason: 'reason',
-    metadata: { test: 'metadata' },
-    reportingController: 'source-controller',
-    reportingInstance: 'source-controller-xyz',
-  }
-}
-
-function errorEvent(): FluxEvent {
-  const event = testEvent()
-  return {
-    ...event,
-    involvedObject: { ...event.involvedObject, uid: '7d0cdc51-ddcf-4743-b223-83ca5c699632' },
-    severity: 'error',
-    reason: 'HealthCheckFailed',
-    message: 'apply failed: <b>&"x"</b>\nsecond line',
-  }
-}
+import {
+  errorTestEvent,
+  providerManifest,
+  resolvedProvider,
+  testEvent,
+} from '../support/factories.js'
 
 const SLACK_INFO_BODY =
   '{"channel":"test","username":"source-controller","icon_url":"","icon_emoji":"","attachments":[{"fallback":"gitrepository/webapp.gitops-system: message","color":"good","author_name":"gitrepository/webapp.gitops-system","text":"message","mrkdwn_in":["text"],"fields":[{"title":"test","value":"metadata","short":false}]}]}'
 
+/** The slack Provider of flux-system, channel test, resolved with a secret webhook address. */
 function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
-  const provider: Provider = {
-    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-    kind: 'Provider',
-    metadata: { name: 'slack', namespace: 'flux-system', labels: {}, annotations: {} },
-    spec: {
-      type: 'slack',
+  return resolvedProvider('slack', {
+    provider: providerManifest('slack', {
+      name: 'slack',
+      namespace: 'flux-system',
       channel: 'test',
-      username: '',
       address: '',
-      timeoutMs: 15_000,
-      proxy: '',
-      serviceAccountName: '',
-      commitStatusExpr: '',
-      suspend: false,
-    },
-    raw: {},
-    location: { file: 'providers.yaml', line: 1 },
-  }
-  return {
-    provider,
-    type: 'slack',
-    key: 'flux-system/slack',
+    }),
     uid: '0c9c2e41',
     address: 'https://hooks.slack.com/services/T0/B0/X0',
-    channel: 'test',
-    username: '',
-    password: '',
-    token: '',
-    headers: {},
-    secretData: {},
-    timeoutMs: 15_000,
-    proxy: '',
-    secretValues: [],
     ...overrides,
-  }
+  })
 }
 
 function render(event: FluxEvent, provider: ResolvedProvider): HttpRequestSpec {
@@ -90,7 +48,7 @@ describe('slack body', () => {
   })
 
   it('error variant: first line in the fallback, escaped, colour danger', () => {
-    const body = render(errorEvent(), resolved()).body as string
+    const body = render(errorTestEvent(), resolved()).body as string
     expect(body).toContain(
       '"fallback":"gitrepository/webapp.gitops-system: apply failed: \\u003cb\\u003e\\u0026\\"x\\"\\u003c/b\\u003e","color":"danger"',
     )

@@ -3,7 +3,6 @@ import { deliver } from '../../src/delivery/deliver.js'
 import type { DeliveryOptions } from '../../src/delivery/deliver.js'
 import { sendRequest } from '../../src/delivery/http.js'
 import type { FluxEvent } from '../../src/events/model.js'
-import type { Alert, Provider } from '../../src/manifests/model.js'
 import type {
   CommitStatusModule,
   CurrentStatus,
@@ -18,73 +17,35 @@ import { startFakeGitHub } from '../servers/fake-github.js'
 import type { FakeGitHub } from '../servers/fake-github.js'
 import { startRecorder } from '../servers/recorder.js'
 import type { Recorder } from '../servers/recorder.js'
+import { alert, providerManifest, resolvedProvider, source } from '../support/factories.js'
 
 const SHA = 'a1afe267b54f38b46b487f6e938a6fd508278c07'
 const OTHER_SHA = '0c9c2e41d2f94f9b9c41bebc1984d67a0c9c2e41'
 
 // ---- plan building -------------------------------------------------------------------------
 
-function resolvedProvider(
+/** A resolved provider `flux-system/<name>` of `type` at `address`. */
+function providerAt(
   name: string,
   type: string,
   address: string,
   extra: Partial<ResolvedProvider> = {},
 ): ResolvedProvider {
-  const provider: Provider = {
-    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-    kind: 'Provider',
-    metadata: { name, namespace: 'flux-system', labels: {}, annotations: {} },
-    spec: {
-      type,
-      channel: '',
-      username: '',
-      address,
-      timeoutMs: 15_000,
-      proxy: '',
-      serviceAccountName: '',
-      commitStatusExpr: '',
-      suspend: false,
-    },
-    raw: {},
-    location: { file: 'providers.yaml' },
-  }
-  return {
-    provider,
-    type,
-    key: `flux-system/${name}`,
-    uid: '0c9c2e41-d2f9-4f9b-9c41-bebc1984d67a',
-    address,
-    channel: '',
-    username: '',
-    password: '',
-    token: '',
-    headers: {},
-    secretData: {},
-    timeoutMs: 15_000,
-    proxy: '',
-    secretValues: [],
+  const location = { file: 'providers.yaml' }
+  return resolvedProvider(type, {
+    provider: providerManifest(type, { name, namespace: 'flux-system', address, location }),
     ...extra,
-  }
+  })
 }
 
-const alert: Alert = {
-  apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-  kind: 'Alert',
-  metadata: { name: 'all', namespace: 'flux-system', labels: {}, annotations: {} },
-  spec: {
-    providerRef: { name: 'p' },
-    eventSeverity: 'info',
-    eventSources: [{ kind: 'Kustomization', name: '*', namespace: '' }],
-    inclusionList: [],
-    hasInclusionList: false,
-    exclusionList: [],
-    eventMetadata: {},
-    summary: '',
-    suspend: false,
-  },
-  raw: {},
+/** The Alert `flux-system/all`: every Kustomization to provider `p`. */
+const allKustomizations = alert({
+  name: 'all',
+  namespace: 'flux-system',
+  provider: 'p',
+  sources: [source('Kustomization', '*')],
   location: { file: 'alerts.yaml' },
-}
+})
 
 function event(
   name: string,
@@ -120,7 +81,11 @@ function planned(
     outcome: 'dry-run',
     reason: 'planned',
   }
-  return { decision, notification: { event: ev, alert, provider }, commitStatusId }
+  return {
+    decision,
+    notification: { event: ev, alert: allKustomizations, provider },
+    commitStatusId,
+  }
 }
 
 function planOf(deliveries: PlannedDelivery[]): Plan {
@@ -267,8 +232,8 @@ describe('deliver: notifications', () => {
   })
 
   it('keeps plan order per provider while other providers go at the same time', async () => {
-    const a = resolvedProvider('a', 'echo', `${recorder.url}/a`)
-    const b = resolvedProvider('b', 'echo', `${recorder.url}/b`)
+    const a = providerAt('a', 'echo', `${recorder.url}/a`)
+    const b = providerAt('b', 'echo', `${recorder.url}/b`)
     // the first request to `a` is answered slowly: the second must not go out before that answer
     recorder.respond('/a', [{ status: 200, delayMs: 400 }])
     const plan = planOf([
@@ -296,8 +261,8 @@ describe('deliver: notifications', () => {
   })
 
   it('runs one provider at a time with concurrency 1', async () => {
-    const a = resolvedProvider('a', 'echo', `${recorder.url}/a`)
-    const b = resolvedProvider('b', 'echo', `${recorder.url}/b`)
+    const a = providerAt('a', 'echo', `${recorder.url}/a`)
+    const b = providerAt('b', 'echo', `${recorder.url}/b`)
     recorder.respond('/a', [{ status: 200, delayMs: 300 }])
     const plan = planOf([planned(a, event('a1', 'X')), planned(b, event('b1', 'X'))])
     await deliver(plan, { dryRun: false, concurrency: 1, loadModule: modules(echoNotifier) })
@@ -309,9 +274,9 @@ describe('deliver: notifications', () => {
 
   it('does not let a failing provider stop another; failures carry the masked error', async () => {
     const token = 'xoxb-s3cr3t-t0ken'
-    const bad = resolvedProvider('bad', 'echo', `${recorder.url}/bad`, { secretValues: [token] })
-    const good = resolvedProvider('good', 'echo', `${recorder.url}/good`)
-    const unknown = resolvedProvider('unknown', 'nope', `${recorder.url}/never`)
+    const bad = providerAt('bad', 'echo', `${recorder.url}/bad`, { secretValues: [token] })
+    const good = providerAt('good', 'echo', `${recorder.url}/good`)
+    const unknown = providerAt('unknown', 'nope', `${recorder.url}/never`)
     recorder.respond('/bad', [{ status: 403, body: `invalid token ${token}` }])
     const plan = planOf([
       planned(bad, event('k1', 'X')),
@@ -337,9 +302,9 @@ describe('deliver: notifications', () => {
   })
 
   it('skips what the module skips, counts multi-request sends and times out per delivery', async () => {
-    const two = resolvedProvider('two', 'twostep', `${recorder.url}/two`)
-    const slow = resolvedProvider('slow', 'echo', `${recorder.url}/slow`, { timeoutMs: 300 })
-    const echo = resolvedProvider('echo', 'echo', `${recorder.url}/echo`)
+    const two = providerAt('two', 'twostep', `${recorder.url}/two`)
+    const slow = providerAt('slow', 'echo', `${recorder.url}/slow`, { timeoutMs: 300 })
+    const echo = providerAt('echo', 'echo', `${recorder.url}/echo`)
     recorder.respond('/slow', [{ hang: true }])
     const plan = planOf([
       planned(echo, event('k1', 'Skip')),
@@ -368,8 +333,8 @@ describe('deliver: notifications', () => {
 
   it('sends nothing in a dry run and says what it would send, secrets masked', async () => {
     const hook = `${recorder.url}/services/T000/B000/XXXXSECRET`
-    const slack = resolvedProvider('slack', 'echo', hook, { secretValues: [hook] })
-    const creds = resolvedProvider('creds', 'echo', recorder.url.replace('//', '//u:pw@') + '/x')
+    const slack = providerAt('slack', 'echo', hook, { secretValues: [hook] })
+    const creds = providerAt('creds', 'echo', recorder.url.replace('//', '//u:pw@') + '/x')
     const plan = planOf([
       planned(slack, event('k1', 'X')),
       planned(slack, event('k2', 'Skip')),
@@ -403,7 +368,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
 
   it('reads once per (repository, commit), writes only what changed, and remembers its writes', async () => {
     const module = githubLike()
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't0ken' })
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't0ken' })
     github.seedStatus('foo/bar', SHA, {
       context: 'kustomization/apps/0c9c2e41',
       state: 'success',
@@ -454,7 +419,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
   })
 
   it('writes again when the state flips back within the run', async () => {
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
     const ctx = 'kustomization/apps/0c9c2e41'
     const plan = planOf([
       planned(gh, event('apps', 'Failed', 'error'), ctx),
@@ -473,7 +438,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
 
   it('fails a delivery whose read or write fails, masked, and reads again for the next one', async () => {
     const token = 'ghp_abcdefghijklmnop'
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, {
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, {
       token,
       secretValues: [token],
     })
@@ -494,7 +459,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
 
   it('fails every delivery of a provider whose client cannot be made', async () => {
     const secret = 'app-private-key-material'
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, {
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, {
       secretValues: [secret],
     })
     const module = githubLike({ failCreate: `bad key ${secret}` })
@@ -515,7 +480,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
 
   it('makes no client and no request in a dry run, and fills in the desired status', async () => {
     const module = githubLike()
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
     const plan = planOf([
       planned(gh, event('apps', 'ReconciliationSucceeded'), 'kustomization/apps/0c9c2e41'),
       planned(gh, event('apps', 'Progressing'), 'kustomization/apps/0c9c2e41'),
@@ -538,7 +503,7 @@ describe('deliver: commit statuses against the fake GitHub', () => {
   })
 
   it('retries a 502 from the host within the provider timeout', async () => {
-    const gh = resolvedProvider('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
     github.failNext(1, { status: 502 })
     const plan = planOf([planned(gh, event('apps', 'Succeeded'), 'c')])
     // the module's client uses the real back-off (2s): this is a real-time retry through deliver

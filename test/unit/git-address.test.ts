@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  githubRepository,
-  goQuote,
-  parseGitAddress,
-  parseGoUrl,
-  parseRequestUri,
-} from '../../src/providers/git/address.js'
+import { githubRepository, parseGitAddress } from '../../src/providers/git/address.js'
 
 describe('parseGitAddress (reference §6.1)', () => {
   it.each([
@@ -85,68 +79,5 @@ describe('githubRepository', () => {
     ['', "invalid repository id: ''"],
   ])('%s is invalid', (address, error) => {
     expect(githubRepository(address)).toEqual({ error })
-  })
-})
-
-describe('parseRequestUri (Go url.ParseRequestURI)', () => {
-  it.each([
-    'https://hooks.slack.com/services/T/B/X',
-    'https://slack.com/api/chat.postMessage',
-    'http://127.0.0.1:9090/hook?x=1',
-    '/relative/absolute-path',
-    'mailto:someone',
-    '*',
-  ])('accepts %s', (raw) => {
-    expect(parseRequestUri(raw)).toHaveProperty('url')
-  })
-
-  it.each([
-    ['', 'parse "": empty url'],
-    ['hooks.slack.com/services', 'parse "hooks.slack.com/services": invalid URI for request'],
-    ['://x', 'parse "://x": missing protocol scheme'],
-    ['http://a b/', 'parse "http://a b/": invalid character " " in host name'],
-    ['http://host:port/', 'parse "http://host:port/": invalid port ":port" after host'],
-    ['https://x/%zz', 'parse "https://x/%zz": invalid URL escape "%zz"'],
-    ['http://x/\n', 'parse "http://x/\\n": net/url: invalid control character in URL'],
-    ['http://[::1/', 'parse "http://[::1/": missing \']\' in host'],
-    ['http://u|x@host/', 'parse "http://u|x@host/": net/url: invalid userinfo'],
-  ])('rejects %j', (raw, error) => {
-    expect(parseRequestUri(raw)).toEqual({ error })
-  })
-
-  it('does not cut a fragment, unlike url.Parse', () => {
-    expect(parseRequestUri('http://a#b/')).toEqual({
-      error: 'parse "http://a#b/": invalid character "#" in host name',
-    })
-    expect(parseGoUrl('http://a#b/')).toHaveProperty('url.host', 'a')
-  })
-})
-
-describe('parseGoUrl (Go url.Parse)', () => {
-  it('splits user, host with port, unescaped path and query', () => {
-    expect(parseGoUrl('HTTPS://git@Example.com:8443/a%20b/c.git?ref=main')).toEqual({
-      url: {
-        scheme: 'https',
-        opaque: '',
-        user: 'git',
-        host: 'Example.com:8443',
-        path: '/a b/c.git',
-        rawQuery: 'ref=main',
-      },
-    })
-  })
-
-  it('rejects a colon in the first segment of a relative reference', () => {
-    expect(parseGoUrl('git@github.com:owner/repo.git')).toEqual({
-      error:
-        'parse "git@github.com:owner/repo.git": first path segment in URL cannot contain colon',
-    })
-  })
-})
-
-describe('goQuote (strconv.Quote)', () => {
-  it('escapes quotes, backslashes and control characters, keeps printable Unicode', () => {
-    expect(goQuote('a"b\\c\td\x01é')).toBe('"a\\"b\\\\c\\td\\x01é"')
-    expect(goQuote('\u00a0')).toBe('"\\u00a0"')
   })
 })

@@ -3,50 +3,28 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FluxEvent } from '../../src/events/model.js'
-import type { Alert, Provider } from '../../src/manifests/model.js'
+import type { Alert } from '../../src/manifests/model.js'
 import { github } from '../../src/providers/git/github.js'
 import { createOctokit } from '../../src/providers/git/octokit.js'
 import type { DesiredStatus, Notification, ResolvedProvider } from '../../src/providers/types.js'
+import { providerManifest, resolvedProvider } from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const CONTEXT = 'kustomization/podinfo/0c9c2e41'
 
+/** The github Provider of flux-system, for stefanprodan/podinfo, with a token. */
 function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
-  const provider: Provider = {
-    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-    kind: 'Provider',
-    metadata: { name: 'github', namespace: 'flux-system', labels: {}, annotations: {} },
-    spec: {
-      type: 'github',
-      channel: '',
-      username: '',
+  return resolvedProvider('github', {
+    provider: providerManifest('github', {
+      name: 'github',
+      namespace: 'flux-system',
       address: 'https://github.com/stefanprodan/podinfo',
-      timeoutMs: 15_000,
-      proxy: '',
-      serviceAccountName: '',
-      commitStatusExpr: '',
-      suspend: false,
-    },
-    raw: {},
-    location: { file: 'providers.yaml', line: 1 },
-  }
-  return {
-    provider,
-    type: 'github',
-    key: 'flux-system/github',
+    }),
     uid: '0c9c2e41',
-    address: 'https://github.com/stefanprodan/podinfo',
-    channel: '',
-    username: '',
-    password: '',
     token: 'ghp_test',
-    headers: {},
-    secretData: {},
-    timeoutMs: 15_000,
-    proxy: '',
     secretValues: ['ghp_test'],
     ...overrides,
-  }
+  })
 }
 
 function kustomizationEvent(overrides: Partial<FluxEvent> = {}): FluxEvent {

@@ -4,6 +4,7 @@ import { loadManifests } from '../../src/manifests/load.js'
 import { ANY_NAMESPACE, type Provider, type Secret } from '../../src/manifests/model.js'
 import { parseHeaders, resolveProvider, resolveProviders } from '../../src/manifests/resolve.js'
 import type { ResolvedProvider } from '../../src/providers/types.js'
+import { providerManifest } from '../support/factories.js'
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/manifests/tls/${name}`, import.meta.url), 'utf8')
@@ -11,29 +12,13 @@ const CA = fixture('ca.crt')
 const KEY = fixture('ca.key')
 const MISMATCHED_KEY = fixture('mismatched.key')
 
+/** A Provider `ns/p` with an empty address unless `spec` gives one. */
 function provider(
-  spec: Partial<Provider['spec']> & { type: string },
+  { type, ...spec }: Partial<Provider['spec']> & { type: string },
   name = 'p',
   namespace = 'ns',
 ): Provider {
-  return {
-    apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
-    kind: 'Provider',
-    metadata: { name, namespace, labels: {}, annotations: {} },
-    spec: {
-      channel: '',
-      username: '',
-      address: '',
-      timeoutMs: 15_000,
-      proxy: '',
-      serviceAccountName: '',
-      commitStatusExpr: '',
-      suspend: false,
-      ...spec,
-    },
-    raw: {},
-    location: { file: 'providers.yaml', line: 1 },
-  }
+  return providerManifest(type, { address: '', ...spec, name, namespace })
 }
 
 function secrets(...list: [name: string, data: Record<string, string>][]): Map<string, Secret> {

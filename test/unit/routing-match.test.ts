@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FluxObject } from '../../src/manifests/model.js'
 import { eventMatchesAlert } from '../../src/routing/match.js'
-import { alert, event, fluxObject, source } from './routing-factories.js'
+import { alert, event, fluxObject, source } from '../support/factories.js'
 
 const none = new Map<string, FluxObject>()
 const objects = (...list: FluxObject[]) =>

@@ -5,7 +5,7 @@ import {
   excludeInternalMetadata,
 } from '../../src/routing/metadata.js'
 import { defaultCommitStatusId } from '../../src/routing/status-id.js'
-import { alert, event } from './routing-factories.js'
+import { alert, event } from '../support/factories.js'
 
 const KUSTOMIZE = 'kustomize.toolkit.fluxcd.io'
 

@@ -10,12 +10,12 @@ import {
   config,
   event,
   fluxObject,
-  provider,
+  providerManifest,
   resolvedMap,
   source,
   sourced,
-} from './routing-factories.js'
-import type { AlertOptions, EventOptions } from './routing-factories.js'
+} from '../support/factories.js'
+import type { AlertOptions, EventOptions } from '../support/factories.js'
 
 const KUSTOMIZE = 'kustomize.toolkit.fluxcd.io'
 const options: RoutingOptions = { rateLimitIntervalMs: 5 * 60_000, noCrossNamespaceRefs: false }
@@ -80,7 +80,7 @@ describe('TestEventServer filtering (reference §8.3, no-cross-namespace-refs)',
   ]
 
   it.each(cases)('%s: %s', (_title, eventOptions, alertOptions, expected) => {
-    const generic = provider('generic')
+    const generic = providerManifest('generic')
     const result = plan([event(eventOptions)], [alert({ sources, ...alertOptions })], [generic], {
       noCrossNamespaceRefs: true,
     })
@@ -102,7 +102,7 @@ describe('TestEventServer filtering (reference §8.3, no-cross-namespace-refs)',
     const result = plan(
       [event({ kind: 'Kustomization', namespace: 'test', name: 'apps' })],
       [alert({ sources })],
-      [provider('generic')],
+      [providerManifest('generic')],
       { noCrossNamespaceRefs: true },
     )
     expect(result.decisions[0]).toMatchObject({
@@ -118,7 +118,7 @@ describe('TestEventServer filtering (reference §8.3, no-cross-namespace-refs)',
     const result = plan(
       [event({ kind: 'Kustomization', namespace: 'test', name: 'apps' })],
       [alert({ sources })],
-      [provider('generic')],
+      [providerManifest('generic')],
     )
     expect(result.deliveries.length).toBe(1)
   })
@@ -130,7 +130,7 @@ describe('TestEventServer filtering (reference §8.3, no-cross-namespace-refs)',
         event({ kind: 'GitRepository', name: 'hyacinth', message: 'two' }),
       ],
       [alert({ sources })],
-      [provider('generic')],
+      [providerManifest('generic')],
     )
     expect(result.decisions.map((d) => d.reason)).toEqual(['no alert matches', 'no alert matches'])
     expect(result.warnings).toEqual([
@@ -153,7 +153,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
   const commit = { 'event.toolkit.fluxcd.io/commit': 'a1afe267b54f38b46b487f6e938a6fd508278c07' }
 
   it('drops an event without the commit key for github', () => {
-    const result = plan([kustomization({})], [kAlert()], [provider('github')])
+    const result = plan([kustomization({})], [kAlert()], [providerManifest('github')])
     expect(result.deliveries).toEqual([])
     expect(result.decisions[0]).toMatchObject({
       outcome: 'skipped',
@@ -168,13 +168,17 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
     ['a commit status update', update, 'info'],
     ['the commit key', commit, 'info'],
   ])('lets %s through to github, with the default status id', (_t, metadata, severity) => {
-    const result = plan([kustomization(metadata, severity)], [kAlert()], [provider('github')])
+    const result = plan(
+      [kustomization(metadata, severity)],
+      [kAlert()],
+      [providerManifest('github')],
+    )
     expect(result.deliveries.length).toBe(1)
     expect(result.deliveries[0]!.commitStatusId).toBe('kustomization/gitops-system/0c9c2e41')
   })
 
   it.each(['generic', 'generic-hmac'])('forwards a commit status update to %s', (type) => {
-    const result = plan([kustomization(update)], [kAlert()], [provider(type)])
+    const result = plan([kustomization(update)], [kAlert()], [providerManifest(type)])
     expect(result.deliveries.length).toBe(1)
     expect(result.deliveries[0]!.commitStatusId).toBeUndefined()
   })
@@ -185,7 +189,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
       const result = plan(
         [kustomization({ ...update, 'event.toolkit.fluxcd.io/change_request': '1' })],
         [kAlert()],
-        [provider(type)],
+        [providerManifest(type)],
       )
       expect(result.deliveries).toEqual([])
       expect(result.decisions[0]).toMatchObject({
@@ -196,12 +200,16 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
   )
 
   it('sends an ordinary event to slack', () => {
-    const result = plan([kustomization(commit)], [kAlert()], [provider('slack')])
+    const result = plan([kustomization(commit)], [kAlert()], [providerManifest('slack')])
     expect(result.deliveries.length).toBe(1)
   })
 
   it('needs the change_request key for change-request providers', () => {
-    const without = plan([kustomization({})], [kAlert()], [provider('githubpullrequestcomment')])
+    const without = plan(
+      [kustomization({})],
+      [kAlert()],
+      [providerManifest('githubpullrequestcomment')],
+    )
     expect(without.decisions[0]).toMatchObject({
       outcome: 'skipped',
       reason:
@@ -210,7 +218,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
     const withKey = plan(
       [kustomization({ 'event.toolkit.fluxcd.io/change_request': '42' })],
       [kAlert()],
-      [provider('githubpullrequestcomment')],
+      [providerManifest('githubpullrequestcomment')],
     )
     expect(withKey.deliveries.length).toBe(1)
   })
@@ -219,7 +227,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
     const result = plan(
       [kustomization(commit)],
       [kAlert()],
-      [provider('github', { suspend: true })],
+      [providerManifest('github', { suspend: true })],
     )
     expect(result.deliveries).toEqual([])
     expect(result.decisions[0]).toMatchObject({ outcome: 'skipped', reason: 'provider suspended' })
@@ -229,7 +237,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
     const result = plan(
       [kustomization(commit)],
       [kAlert()],
-      [provider('azuredevops', { serviceAccountName: 'sa' })],
+      [providerManifest('azuredevops', { serviceAccountName: 'sa' })],
     )
     expect(result.decisions[0]).toMatchObject({
       outcome: 'failed',
@@ -239,7 +247,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
   })
 
   it('fails a missing provider, looked up in the alert namespace', () => {
-    const elsewhere = provider('slack', { namespace: 'other-ns' })
+    const elsewhere = providerManifest('slack', { namespace: 'other-ns' })
     const result = plan([kustomization({})], [kAlert()], [elsewhere])
     expect(result.decisions[0]).toMatchObject({
       outcome: 'failed',
@@ -249,7 +257,7 @@ describe('getNotificationParams gating (TestGetNotificationParams, reference §2
   })
 
   it('fails with the resolver error, after the gates the controller applies first', () => {
-    const slack = provider('slack')
+    const slack = providerManifest('slack')
     // Different messages: the rate-limit key ignores commit_status.
     const events = [kustomization({}), { ...kustomization(update), message: 'finished' }].map(
       (e, i) => sourced(e, i),
@@ -284,7 +292,7 @@ describe('planNotifications', () => {
       event({ message: 'none-2', timestamp: null }),
       event({ message: 'b2', timestamp: T(2) }),
     ]
-    const result = plan(events, [alert()], [provider('generic')])
+    const result = plan(events, [alert()], [providerManifest('generic')])
     expect(result.deliveries.map((d) => d.notification.event.message)).toEqual([
       'a',
       'b1',
@@ -313,8 +321,8 @@ describe('planNotifications', () => {
           time: Date.parse(e.timestamp!),
         },
       ],
-      config([alert()], [provider('generic')]),
-      resolvedMap([provider('generic')]),
+      config([alert()], [providerManifest('generic')]),
+      resolvedMap([providerManifest('generic')]),
       options,
     )
     expect(result.decisions).toEqual([
@@ -344,7 +352,7 @@ describe('planNotifications', () => {
         event({ message: 'x', timestamp: T(6) }),
       ],
       [alert()],
-      [provider('generic')],
+      [providerManifest('generic')],
     )
     expect(result.decisions.map((d) => [d.event, d.outcome, d.reason])).toEqual([
       ['Kustomization/foo-ns/apps', 'skipped', 'no alert matches'],
@@ -359,8 +367,8 @@ describe('planNotifications', () => {
     const run = (events: FluxEvent[]) =>
       planNotifications(
         events.map((e, i) => sourced(e, i)),
-        config([alert()], [provider('generic')]),
-        resolvedMap([provider('generic')]),
+        config([alert()], [providerManifest('generic')]),
+        resolvedMap([providerManifest('generic')]),
         options,
         limiter,
       )
@@ -397,7 +405,7 @@ describe('planNotifications', () => {
       sources: [source('Kustomization', '*')],
       eventMetadata: { env: 'from alert' },
     })
-    const result = plan([e], [a], [provider('generic')])
+    const result = plan([e], [a], [providerManifest('generic')])
     expect(result.deliveries[0]!.notification.event.metadata).toEqual({
       revision: 'main@sha1:a1afe267b54f38b46b487f6e938a6fd508278c07',
       env: 'from alert',
@@ -414,7 +422,10 @@ describe('planNotifications', () => {
     const first = alert({ name: 'first', provider: 'p1', severity: 'error' })
     const second = alert({ name: 'second', provider: 'p2' })
     const third = alert({ name: 'third', provider: 'p1', sources: [source('Bucket', '*')] })
-    const providers = [provider('slack', { name: 'p1' }), provider('generic', { name: 'p2' })]
+    const providers = [
+      providerManifest('slack', { name: 'p1' }),
+      providerManifest('generic', { name: 'p2' }),
+    ]
     const result = plan([event({ severity: 'error' })], [first, second, third], providers)
     expect(result.decisions.map((d) => [d.alert, d.provider, d.type])).toEqual([
       ['foo-ns/first', 'foo-ns/p1', 'slack'],
@@ -425,7 +436,7 @@ describe('planNotifications', () => {
   })
 
   it('gives an unmatched event one "no alert matches" row without alert or provider', () => {
-    const result = plan([event({ name: 'other' })], [alert()], [provider('generic')])
+    const result = plan([event({ name: 'other' })], [alert()], [providerManifest('generic')])
     expect(result.decisions).toEqual([
       expect.objectContaining({ outcome: 'skipped', reason: 'no alert matches' }),
     ])

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { cleanupMetadata } from '../../src/routing/metadata.js'
 import { FixedWindowLimiter, formatGoDuration, rateLimitKey } from '../../src/routing/rate-limit.js'
-import { event } from './routing-factories.js'
+import { event } from '../support/factories.js'
 
 const KUSTOMIZE = 'kustomize.toolkit.fluxcd.io'
 const MINUTE = 60_000

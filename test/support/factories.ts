@@ -1,6 +1,7 @@
 /**
- * Small factories for the routing tests: manifests and events the way `src/manifests/` and
- * `src/events/` would hand them over, with only the fields a test cares about spelled out.
+ * The shared test fixtures: Flux events, Alert and Provider manifests, resolved providers and
+ * configs the way `src/manifests/` and `src/events/` would hand them over, with only the fields a
+ * test cares about spelled out. Builders only: expected values stay written out in the tests.
  */
 import { RE2JS } from 're2js'
 import type { FluxEvent, SourcedEvent } from '../../src/events/model.js'
@@ -9,9 +10,12 @@ import type {
   Config,
   EventSourceRef,
   FluxObject,
+  Location,
   Provider,
 } from '../../src/manifests/model.js'
 import type { ResolvedProvider } from '../../src/providers/types.js'
+
+// ---- manifests ------------------------------------------------------------------------------
 
 export function source(
   kind: string,
@@ -37,6 +41,7 @@ export interface AlertOptions {
   eventMetadata?: Record<string, string>
   summary?: string
   suspend?: boolean
+  location?: Location
 }
 
 export function alert(options: AlertOptions = {}): Alert {
@@ -64,27 +69,32 @@ export function alert(options: AlertOptions = {}): Alert {
       suspend: options.suspend ?? false,
     },
     raw: {},
-    location: { file: 'alerts.yaml', line: 1 },
+    location: options.location ?? { file: 'alerts.yaml', line: 1 },
   }
 }
 
-export interface ProviderOptions {
+/** Any `spec` field but the type, plus the metadata and location a test wants to pin. */
+export interface ProviderOptions extends Partial<Omit<Provider['spec'], 'type'>> {
   name?: string
   namespace?: string
-  suspend?: boolean
-  serviceAccountName?: string
-  commitStatusExpr?: string
   uid?: string
+  location?: Location
 }
 
-export function provider(type: string, options: ProviderOptions = {}): Provider {
-  const metadata: Provider['metadata'] = {
-    name: options.name ?? 'test-provider',
-    namespace: options.namespace ?? 'foo-ns',
-    labels: {},
-    annotations: {},
-  }
-  if (options.uid !== undefined) metadata.uid = options.uid
+/**
+ * A Provider manifest as `loadManifests` returns it: `test-provider` in `foo-ns`, posting to a
+ * closed local port, every other spec field at its CRD default unless overridden.
+ */
+export function providerManifest(type: string, overrides: ProviderOptions = {}): Provider {
+  const {
+    name = 'test-provider',
+    namespace = 'foo-ns',
+    uid,
+    location = { file: 'providers.yaml', line: 1 },
+    ...spec
+  } = overrides
+  const metadata: Provider['metadata'] = { name, namespace, labels: {}, annotations: {} }
+  if (uid !== undefined) metadata.uid = uid
   return {
     apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
     kind: 'Provider',
@@ -96,15 +106,17 @@ export function provider(type: string, options: ProviderOptions = {}): Provider 
       address: 'http://127.0.0.1:1/hook',
       timeoutMs: 15_000,
       proxy: '',
-      serviceAccountName: options.serviceAccountName ?? '',
-      commitStatusExpr: options.commitStatusExpr ?? '',
-      suspend: options.suspend ?? false,
+      serviceAccountName: '',
+      commitStatusExpr: '',
+      suspend: false,
+      ...spec,
     },
     raw: {},
-    location: { file: 'providers.yaml', line: 1 },
+    location,
   }
 }
 
+/** `p` resolved without a Secret: key, uid, address, channel and timeout come from the manifest. */
 export function resolve(p: Provider): ResolvedProvider {
   return {
     provider: p,
@@ -123,6 +135,19 @@ export function resolve(p: Provider): ResolvedProvider {
     secretValues: [],
   }
 }
+
+/**
+ * A resolved provider of `type`: `resolve(overrides.provider ?? providerManifest(type))`, then
+ * `overrides` on top (a token, headers, an address from the secret…).
+ */
+export function resolvedProvider(
+  type: string,
+  overrides: Partial<ResolvedProvider> = {},
+): ResolvedProvider {
+  return { ...resolve(overrides.provider ?? providerManifest(type)), ...overrides }
+}
+
+// ---- configs --------------------------------------------------------------------------------
 
 export function fluxObject(
   kind: string,
@@ -160,6 +185,34 @@ export function resolvedMap(
   return new Map(providers.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, resolve(p)]))
 }
 
+// ---- events ---------------------------------------------------------------------------------
+
+/** `testEvent()` of upstream's client_test.go, timestamp pinned to time.Unix(1664520029, 0). */
+export function testEvent(): FluxEvent {
+  return {
+    involvedObject: { kind: 'GitRepository', namespace: 'gitops-system', name: 'webapp' },
+    severity: 'info',
+    timestamp: '2022-09-30T06:40:29Z',
+    message: 'message',
+    reason: 'reason',
+    metadata: { test: 'metadata' },
+    reportingController: 'source-controller',
+    reportingInstance: 'source-controller-xyz',
+  }
+}
+
+/** §8.2: the same event as an error, with a uid and a message that needs HTML escaping. */
+export function errorTestEvent(): FluxEvent {
+  const event = testEvent()
+  return {
+    ...event,
+    involvedObject: { ...event.involvedObject, uid: '7d0cdc51-ddcf-4743-b223-83ca5c699632' },
+    severity: 'error',
+    reason: 'HealthCheckFailed',
+    message: 'apply failed: <b>&"x"</b>\nsecond line',
+  }
+}
+
 export interface EventOptions {
   kind?: string
   namespace?: string
@@ -172,6 +225,7 @@ export interface EventOptions {
   timestamp?: string | null
 }
 
+/** A routing-test event: Bucket `foo-ns/hyacinth` from source-controller, only what is asked set. */
 export function event(options: EventOptions = {}): FluxEvent {
   const e: FluxEvent = {
     involvedObject: {
