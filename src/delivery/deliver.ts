@@ -8,9 +8,21 @@
  *   retries, like the controller's per-send context.
  * - Commit-status providers read the host's statuses once per (repository, commit) per run
  *   (design §3) and compare each desired status with that list, kept up to date with what we wrote.
+ * - Change-request (PR/MR comment) providers get one client per provider, made on first need, and
+ *   upsert one comment per delivery, in order.
+ * - A notifier's `prepare` (IO such as fetching a GitHub App token) runs once per provider, on the
+ *   first delivery that is really sent; never in a dry run.
  * - Nothing here throws for a delivery problem: it becomes a `failed` row with the masked error.
  */
-import type { CommitStatusClient, CommitStatusModule, CurrentStatus } from '../providers/types.js'
+import { changeRequestTarget } from '../providers/git/change-request-comment.js'
+import type {
+  ChangeRequestClient,
+  ChangeRequestModule,
+  CommentOutcome,
+  CommitStatusClient,
+  CommitStatusModule,
+  CurrentStatus,
+} from '../providers/types.js'
 import type { NotifierModule, ProviderModule, ResolvedProvider } from '../providers/types.js'
 import { loadProvider } from '../providers/registry.js'
 import type { Plan, PlannedDelivery } from '../routing/plan.js'
@@ -88,6 +100,8 @@ export async function deliver(plan: Plan, options: DeliveryOptions): Promise<voi
     }
     if (module.class === 'commit-status') {
       await deliverCommitStatuses(group, provider, module, options)
+    } else if (module.class === 'change-request') {
+      await deliverComments(group, provider, module, options)
     } else {
       await deliverNotifications(group, provider, module, options)
     }
@@ -100,12 +114,24 @@ async function deliverNotifications(
   module: NotifierModule,
   options: DeliveryOptions,
 ): Promise<void> {
+  // The module's one-off IO (a GitHub App token), done on first need and shared by the group;
+  // a failure fails every delivery that needs it, like a commit-status client that cannot be made.
+  let prepared: Promise<ResolvedProvider> | undefined
+  const prepare = (signal: AbortSignal) =>
+    (prepared ??= Promise.resolve().then(() =>
+      module.prepare ? module.prepare(provider, signal) : provider,
+    ))
+  // errors are masked with what the prepared provider carries (its token), once there is one
+  let masking = provider
   for (const delivery of group) {
     // anything thrown, even by a module's bug, fails this delivery only
     try {
-      await deliverNotification(delivery, provider, module, options)
+      await deliverNotification(delivery, provider, module, options, async (signal) => {
+        masking = await prepare(signal)
+        return masking
+      })
     } catch (error) {
-      fail(delivery, provider, error)
+      fail(delivery, masking, error)
     }
   }
 }
@@ -115,24 +141,38 @@ async function deliverNotification(
   provider: ResolvedProvider,
   module: NotifierModule,
   options: DeliveryOptions,
+  prepare: (signal: AbortSignal) => Promise<ResolvedProvider>,
 ): Promise<void> {
   const { decision } = delivery
-  const rendered = module.render(delivery.notification)
-  if ('skip' in rendered) {
-    decision.outcome = 'skipped'
-    decision.reason = rendered.skip
-    return
-  }
-  const { requests } = rendered
   if (options.dryRun) {
-    const targets = requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
+    // no IO in a dry run: rendered with the provider as configured
+    const rendered = module.render(delivery.notification)
+    if ('skip' in rendered) {
+      decision.outcome = 'skipped'
+      decision.reason = rendered.skip
+      return
+    }
+    const targets = rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
     decision.outcome = 'dry-run'
     // the address itself may be a secret (a Slack webhook URL), hence the masking
     decision.reason = maskSecrets(`would send ${targets.join(', ')}`, provider.secretValues)
     return
   }
   const signal = AbortSignal.timeout(provider.timeoutMs)
-  for (const request of requests) await sendRequest(request, { signal, sleep: options.sleep })
+  const ready = module.prepare ? await prepare(signal) : provider
+  const notification =
+    ready === provider ? delivery.notification : { ...delivery.notification, provider: ready }
+  const rendered = module.render(notification)
+  if ('skip' in rendered) {
+    decision.outcome = 'skipped'
+    decision.reason = rendered.skip
+    return
+  }
+  const { requests } = rendered
+  for (const request of requests) {
+    // the provider's proxy and TLS settings, as far as its type's client supports them
+    await sendRequest(request, { signal, sleep: options.sleep, connection: ready })
+  }
   decision.outcome = 'sent'
   decision.reason = requests.length === 1 ? 'sent' : `sent (${requests.length} requests)`
 }
@@ -212,12 +252,61 @@ async function deliverCommitStatus(
   }
   await host.writeStatus(desired, signal)
   // what a fresh read would now return: our status as the newest entry
-  const written = {
+  const written: CurrentStatus = {
     context: desired.context,
     state: desired.state,
     description: desired.description,
+    name: desired.name,
+    genre: desired.genre,
   }
   session.known.set(key, [written, ...current])
   decision.outcome = 'sent'
   decision.reason = 'sent'
+}
+
+/** What each comment outcome reads as in the decision table. */
+const COMMENT_OUTCOMES: Record<CommentOutcome, { outcome: 'sent' | 'unchanged'; reason: string }> =
+  {
+    created: { outcome: 'sent', reason: 'comment created' },
+    updated: { outcome: 'sent', reason: 'comment updated' },
+    unchanged: { outcome: 'unchanged', reason: 'comment already up to date' },
+  }
+
+async function deliverComments(
+  group: readonly PlannedDelivery[],
+  provider: ResolvedProvider,
+  module: ChangeRequestModule,
+  options: DeliveryOptions,
+): Promise<void> {
+  let client: Promise<ChangeRequestClient> | undefined
+  // through a promise so that a synchronous throw is cached like a rejection
+  const clientOnce = () => (client ??= Promise.resolve().then(() => module.createClient(provider)))
+  for (const delivery of group) {
+    try {
+      await deliverComment(delivery, clientOnce, options)
+    } catch (error) {
+      fail(delivery, provider, error)
+    }
+  }
+}
+
+async function deliverComment(
+  delivery: PlannedDelivery,
+  client: () => Promise<ChangeRequestClient>,
+  options: DeliveryOptions,
+): Promise<void> {
+  const { decision, notification } = delivery
+  // the change request number is checked before any IO, so a dry run reports a bad one too
+  const target = changeRequestTarget(notification)
+  if ('error' in target) throw new Error(target.error)
+  decision.repository = target.repository
+  if (options.dryRun) {
+    decision.outcome = 'dry-run'
+    decision.reason = `would create or update the comment on ${target.repository}#${target.number}`
+    return
+  }
+  const signal = AbortSignal.timeout(notification.provider.timeoutMs)
+  const outcome = await (await client()).upsertComment(notification, signal)
+  decision.outcome = COMMENT_OUTCOMES[outcome].outcome
+  decision.reason = COMMENT_OUTCOMES[outcome].reason
 }

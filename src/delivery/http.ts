@@ -13,6 +13,15 @@
 import { STATUS_CODES } from 'node:http'
 import type { HttpRequestSpec } from '../providers/types.js'
 import { redactUrlCredentials } from './mask.js'
+import {
+  connectionFor,
+  dispatcherFor,
+  fetchVia,
+  goCertificateErrorText,
+  innermostError,
+  isCertificateError,
+} from './transport.js'
+import type { ConnectionSettings, Dispatcher, ProviderConnection } from './transport.js'
 
 export type Sleep = (ms: number, signal: AbortSignal) => Promise<void>
 
@@ -21,6 +30,14 @@ export interface SendOptions {
   signal: AbortSignal
   /** waits between attempts; injectable so tests need not wait 2s+4s+8s+16s */
   sleep?: Sleep
+  /**
+   * The Provider whose proxy and TLS settings apply (reference §4.2, §7), filtered by what its
+   * type's client supports (`connectionFor`); or settings already decided. Without it, only the
+   * environment's proxy applies, as for Go's default transport.
+   */
+  connection?: ProviderConnection | ConnectionSettings
+  /** an undici dispatcher to use as it is, instead of one derived from `connection` */
+  dispatcher?: Dispatcher
 }
 
 export interface HttpResponse {
@@ -112,21 +129,14 @@ type Attempt =
   | { kind: 'response'; status: number; statusText: string; headers: Headers; body: string }
   | { kind: 'error'; text: string; retryable: boolean }
 
-/** Node/OpenSSL codes for certificate failures, which retryablehttp does not retry. */
-const CERT_ERROR =
-  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/u
-
-/** The innermost cause of a fetch failure, described like a Go transport error. */
+/**
+ * The innermost cause of a fetch failure, described like a Go transport error: a certificate
+ * failure in Go's words (see `goCertificateErrorText`), anything else with Node's message.
+ */
 function describeFetchError(error: unknown): { text: string; code: string } {
-  let inner: unknown = error
-  for (;;) {
-    if (inner instanceof Error && inner.cause instanceof Error) inner = inner.cause
-    // several addresses tried (IPv4 and IPv6): the first failure speaks for all
-    else if (inner instanceof AggregateError && inner.errors[0] instanceof Error) {
-      inner = inner.errors[0]
-    } else break
-  }
-  const text = inner instanceof Error ? inner.message : String(inner)
+  const inner = innermostError(error)
+  const text =
+    goCertificateErrorText(error) ?? (inner instanceof Error ? inner.message : String(inner))
   const code: unknown = inner instanceof Error ? (inner as NodeJS.ErrnoException).code : undefined
   return { text, code: typeof code === 'string' ? code : '' }
 }
@@ -221,6 +231,7 @@ async function attemptOnce(
   url: URL,
   headers: Headers,
   signal: AbortSignal,
+  fetch: typeof globalThis.fetch,
 ): Promise<Attempt> {
   // A string body goes as bytes so fetch adds no `text/plain` Content-Type of its own.
   const body = typeof spec.body === 'string' ? new TextEncoder().encode(spec.body) : spec.body
@@ -235,14 +246,14 @@ async function attemptOnce(
     })
   } catch (error) {
     const shownUrl = redactUrlCredentials(spec.url)
-    const { text, code } = describeFetchError(error)
+    const { text } = describeFetchError(error)
     const goText = `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: ${text}`
     // fetch reports every network failure as `fetch failed`; any other rejection is a request it
     // refused to build, which no retry can fix. retryablehttp does not retry redirect loops or
     // certificate errors either; anything else that breaks the connection (refused, reset, DNS,
     // EOF) is worth another attempt.
     const networkFailure = error instanceof TypeError && error.message === 'fetch failed'
-    const permanent = /redirect/iu.test(text) || CERT_ERROR.test(code) || CERT_ERROR.test(text)
+    const permanent = /redirect/iu.test(text) || isCertificateError(error)
     return { kind: 'error', text: goText, retryable: networkFailure && !permanent }
   }
   const retryable = isRetryableStatus(response.status)
@@ -272,6 +283,24 @@ async function attemptOnce(
   }
 }
 
+/** The fetch for `url`: global, or undici's through the dispatcher the connection needs. */
+async function fetchFor(url: string, options: SendOptions): Promise<typeof globalThis.fetch> {
+  if (options.dispatcher) return fetchVia(options.dispatcher)
+  const connection = options.connection
+  const settings: ConnectionSettings =
+    connection === undefined
+      ? { proxy: '' }
+      : 'type' in connection
+        ? connectionFor(connection, url)
+        : connection
+  try {
+    return await fetchVia(await dispatcherFor(settings, url))
+  } catch (error) {
+    // an unusable proxy setting: no attempt can succeed
+    throw new SendError(error instanceof Error ? error.message : String(error))
+  }
+}
+
 /** `DefaultRetryPolicy` on a response: 429, 5xx except 501, and the impossible status 0. */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 0 || (status >= 500 && status !== 501)
@@ -290,6 +319,7 @@ export async function sendRequest(
   const target = prepareTarget(spec)
   if (target instanceof SendError) throw target
   const shownUrl = redactUrlCredentials(spec.url)
+  const fetch = await fetchFor(target.url.href, options)
   const givingUp = (attempts: number, cause: string | undefined) =>
     new SendError(
       `${spec.method} ${shownUrl} giving up after ${attempts} attempt(s)` +
@@ -299,7 +329,7 @@ export async function sendRequest(
   for (let attempt = 0; ; attempt++) {
     let outcome: Attempt
     try {
-      outcome = await attemptOnce(spec, target.url, target.headers, signal)
+      outcome = await attemptOnce(spec, target.url, target.headers, signal, fetch)
     } catch (error) {
       if (!signal.aborted) throw error
       outcome = { kind: 'error', text: contextErrorText(signal), retryable: false }

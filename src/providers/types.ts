@@ -78,13 +78,18 @@ export type Rendered = { requests: HttpRequestSpec[] } | { skip: string }
 /** A provider type that sends requests built from the notification alone. */
 export interface NotifierModule {
   type: string
-  class: 'notification' | 'forwarder' | 'change-request'
+  class: 'notification' | 'forwarder'
   /**
    * Checks done once when manifests load (the controller's constructor errors), e.g. a bad URL
    * or missing token. Returns the error message, or undefined.
    */
   validate(provider: ResolvedProvider): string | undefined
   render(notification: Notification): Rendered
+  /**
+   * Optional IO done once per provider before the first render, e.g. exchanging GitHub App
+   * credentials for an installation token. Returns the provider to render with.
+   */
+  prepare?(provider: ResolvedProvider, signal: AbortSignal): Promise<ResolvedProvider>
 }
 
 /** The status a commit-status provider wants on a commit. */
@@ -92,10 +97,16 @@ export interface DesiredStatus {
   /** `owner/repo` or the host's id */
   repository: string
   sha: string
-  /** context / name / key, as the host calls it */
+  /** context / name / key, as the host calls it (Bitbucket: the SHA-1 key) */
   context: string
   state: string
   description: string
+  /** a display name where the host has one besides the context (Bitbucket `name`) */
+  name?: string
+  /** Azure DevOps `context.genre` */
+  genre?: string
+  /** a link where the host wants one (Bitbucket `url`) */
+  targetUrl?: string
 }
 
 /** A status as it currently stands on the host. */
@@ -103,6 +114,8 @@ export interface CurrentStatus {
   context: string
   state: string
   description: string
+  name?: string
+  genre?: string
 }
 
 /** IO for one commit-status host, built per provider by the module, driven by delivery. */
@@ -123,4 +136,20 @@ export interface CommitStatusModule {
   createClient(provider: ResolvedProvider): Promise<CommitStatusClient>
 }
 
-export type ProviderModule = NotifierModule | CommitStatusModule
+/** What happened to a pull/merge request comment. */
+export type CommentOutcome = 'created' | 'updated' | 'unchanged'
+
+/** IO for one PR/MR comment host (reference §5.25), built per provider, driven by delivery. */
+export interface ChangeRequestClient {
+  /** Finds our comment for this object by its marker and updates it, or creates it. */
+  upsertComment(notification: Notification, signal: AbortSignal): Promise<CommentOutcome>
+}
+
+export interface ChangeRequestModule {
+  type: string
+  class: 'change-request'
+  validate(provider: ResolvedProvider): string | undefined
+  createClient(provider: ResolvedProvider): Promise<ChangeRequestClient>
+}
+
+export type ProviderModule = NotifierModule | CommitStatusModule | ChangeRequestModule

@@ -18,6 +18,8 @@ import {
   metadataValue,
   objectGroupOf,
 } from './metadata.js'
+import type { CompiledExpr } from '../cel/commit-status-expr.js'
+import { eventJson } from '../providers/event-json.js'
 import { FixedWindowLimiter, formatGoDuration, rateLimitKey } from './rate-limit.js'
 import { defaultCommitStatusId } from './status-id.js'
 
@@ -26,6 +28,11 @@ export interface RoutingOptions {
   rateLimitIntervalMs: number
   /** the controller's `--no-cross-namespace-refs` */
   noCrossNamespaceRefs: boolean
+  /**
+   * Each Provider's `spec.commitStatusExpr`, compiled once by the pipeline (which loads CEL only
+   * when some Provider has one), keyed by `namespace/name`; or the compile error.
+   */
+  commitStatusExprs?: ReadonlyMap<string, CompiledExpr | { error: string }>
 }
 
 export interface PlannedDelivery {
@@ -253,6 +260,20 @@ function notificationParams(
     )
   }
 
+  // 9. A custom commit status id. The controller evaluates it before it builds the notifier, so
+  // its errors come before the notifier's.
+  let customStatusId: string | undefined
+  if (providerKind === 'commit-status' && manifest.spec.commitStatusExpr !== '') {
+    const id = evaluateCommitStatusExpr(
+      options.commitStatusExprs?.get(providerKey),
+      combined.event,
+      alert,
+      manifest,
+    )
+    if (typeof id !== 'string') return finish('failed', id.error)
+    customStatusId = id
+  }
+
   // 10. The notifier's setup: the secret-dependent part was done by the resolver.
   if (!entry) {
     return finish(
@@ -269,17 +290,51 @@ function notificationParams(
     decision,
     notification: { event: combined.event, alert, provider: entry },
   }
-  // 9. The commit status id.
+  // 9. The commit status id. Every commit-status constructor refuses an empty one.
   if (providerKind === 'commit-status') {
-    delivery.commitStatusId = defaultCommitStatusId(combined.event, entry.uid)
-    if (manifest.spec.commitStatusExpr !== '') {
-      warnings.add(
-        `Provider/${providerKey}: spec.commitStatusExpr is not evaluated yet; using the default commit status id`,
+    const id = customStatusId ?? defaultCommitStatusId(combined.event, entry.uid)
+    if (id === '') {
+      return finish(
+        'failed',
+        `failed to initialize notifier for provider '${manifest.metadata.name}': commit status cannot be empty`,
       )
     }
+    delivery.commitStatusId = id
   }
   deliveries.push(delivery)
   return decision
+}
+
+const COMMIT_STATUS_EXPR_FAILED =
+  'failed to create commit status: failed to evaluate the spec.commitStatusExpr CEL expression for the event: '
+
+/**
+ * The controller's `newCommitStatus`: the expression over the combined event and the Alert and
+ * Provider objects, with its errors worded as the controller wraps them. A compile error, found
+ * once at load, fails every event this provider gets, as the controller's per-event compile does.
+ */
+function evaluateCommitStatusExpr(
+  compiled: CompiledExpr | { error: string } | undefined,
+  event: FluxEvent,
+  alert: Alert,
+  provider: Provider,
+): string | { error: string } {
+  if (!compiled) {
+    // The pipeline compiles every expression; a caller that did not is a bug, not a user error.
+    return { error: `${COMMIT_STATUS_EXPR_FAILED}the expression was not compiled` }
+  }
+  if ('error' in compiled) {
+    return { error: `${COMMIT_STATUS_EXPR_FAILED}failed to compile expression: ${compiled.error}` }
+  }
+  const result = compiled.evaluate({
+    // exactly what the controller unstructures: the event as it marshals to JSON
+    event: JSON.parse(eventJson(event)) as unknown,
+    provider: provider.raw,
+    alert: alert.raw,
+  })
+  return typeof result === 'string'
+    ? result
+    : { error: `${COMMIT_STATUS_EXPR_FAILED}${result.error}` }
 }
 
 /** Events sorted by time (stable); events without a time keep their order, at the end. */

@@ -11,6 +11,11 @@
  * Commit statuses live in memory per (owner/repo, sha), in creation order. Served: create a status,
  * list statuses for a ref (newest first) and the combined status (latest per context), both
  * paginated with a `Link` header like GitHub's.
+ *
+ * Issue (pull request) comments live in memory per (owner/repo, number), oldest first: list
+ * (paginated), create, update. `GET /user` answers the login of the request's token
+ * (`options.logins`, default `octocat`), and comments are written as that login. `GET /app` answers
+ * the App `options.appSlug` for a JWT. `POST /repos/{o}/{r}/dispatches` is recorded in `dispatches`.
  */
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -20,6 +25,8 @@ import { createRequire } from 'node:module'
 import ajvFormats from 'ajv-formats'
 import { OpenAPIBackend } from 'openapi-backend'
 import type { Document } from 'openapi-backend'
+import { createFakeGitHubApp } from './fake-github-app.js'
+import type { FakeGitHubAppBackend, FakeGitHubAppOptions } from './fake-github-app.js'
 
 export interface GitHubRequest {
   method: string
@@ -49,6 +56,22 @@ export interface StatusInput {
   target_url?: string | null
 }
 
+export interface StoredComment {
+  id: number
+  /** the author's login */
+  login: string
+  body: string
+  created_at: string
+  updated_at: string
+}
+
+export interface RecordedDispatch {
+  /** `owner/repo` */
+  repo: string
+  event_type: string
+  client_payload: unknown
+}
+
 export interface InjectedFailure {
   status: number
   headers?: Record<string, string>
@@ -67,14 +90,31 @@ export interface FakeGitHub {
   seedStatus(repo: string, sha: string, status: StatusInput): StoredStatus
   /** statuses of a commit in creation order */
   statuses(repo: string, sha: string): StoredStatus[]
+  /** a comment on issue/PR `number` of `repo`, written by `login` */
+  seedComment(repo: string, number: number, comment: { login: string; body: string }): StoredComment
+  /** the comments of an issue/PR, oldest first */
+  comments(repo: string, number: number): StoredComment[]
+  /** every repository dispatch received, in order */
+  dispatches: RecordedDispatch[]
   /** the next `count` requests (after validation) get this answer instead */
   failNext(count: number, failure: InjectedFailure): void
+  /** the GitHub App side, when started with `app` (JWTs verified, tokens issued) */
+  app?: FakeGitHubAppBackend
   close(): Promise<void>
 }
 
 export interface FakeGitHubOptions {
   /** when set, only this token is accepted (`401 Bad credentials` otherwise) */
   token?: string
+  /**
+   * A GitHub App (`fake-github-app.ts`): its endpoints then check the App's JWT, and the
+   * installation tokens it issues are accepted too (only they, besides `token`).
+   */
+  app?: FakeGitHubAppOptions
+  /** the user each token authenticates as (`GET /user`, comment authors); default `octocat` */
+  logins?: Record<string, string>
+  /** the slug `GET /app` answers; default `flux-notify` */
+  appSlug?: string
 }
 
 const API_PREFIX = '/api/v3'
@@ -188,6 +228,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const violations: string[] = []
   const store = new Map<string, StoredStatus[]>()
   const failures: InjectedFailure[] = []
+  const app = options.app ? createFakeGitHubApp(options.app) : undefined
+  const commentStore = new Map<string, StoredComment[]>()
+  const dispatches: RecordedDispatch[] = []
   let nextId = 1
   let baseUrl = ''
 
@@ -206,6 +249,36 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return status
   }
   const statusesOf = (repo: string, sha: string) => [...(store.get(storeKey(repo, sha)) ?? [])]
+
+  const issueKey = (repo: string, number: number | string) => `${repo.toLowerCase()}#${number}`
+  // an App's installation token writes as the App's bot account, `<slug>[bot]`
+  const loginOf = (token: string) =>
+    options.logins?.[token] ??
+    (app?.acceptsToken(token) ? `${options.app?.slug ?? 'flux-notify-test'}[bot]` : 'octocat')
+  const addComment = (repo: string, number: number, login: string, body: string) => {
+    const now = githubTime(Date.now())
+    const comment: StoredComment = { id: nextId++, login, body, created_at: now, updated_at: now }
+    const key = issueKey(repo, number)
+    commentStore.set(key, [...(commentStore.get(key) ?? []), comment])
+    return comment
+  }
+  /** A comment as the API shows it (schema `issue-comment`), URLs on this server. */
+  const commentView = (repo: string, number: number | string, c: StoredComment) => {
+    const base = example('issue-comment')
+    const user = base.user as Record<string, unknown>
+    return {
+      ...base,
+      id: c.id,
+      node_id: Buffer.from(`012:IssueComment${c.id}`).toString('base64'),
+      url: `${baseUrl}${API_PREFIX}/repos/${repo}/issues/comments/${c.id}`,
+      html_url: `${baseUrl}/${repo}/pull/${number}#issuecomment-${c.id}`,
+      body: c.body,
+      user: { ...user, login: c.login, type: c.login.endsWith('[bot]') ? 'Bot' : 'User' },
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      issue_url: `${baseUrl}${API_PREFIX}/repos/${repo}/issues/${number}`,
+    }
+  }
 
   /** A status as the API shows it (schema `status`), URLs on this server. */
   const statusView = (repo: string, sha: string, s: StoredStatus): Record<string, unknown> => ({
@@ -236,8 +309,63 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
 
   const handlers: Record<
     string,
-    (params: Record<string, string>, body: unknown, url: URL) => Reply
+    (params: Record<string, string>, body: unknown, url: URL, token: string) => Reply
   > = {
+    'users/get-authenticated': (_params, _body, _url, token) => ({
+      status: 200,
+      body: { ...example('private-user'), login: loginOf(token) },
+    }),
+    'apps/get-authenticated': (_params, _body, _url, token) => {
+      // GitHub accepts only a JWT (three base64url parts) here
+      if (token.split('.').length !== 3) {
+        return error(401, 'A JSON web token could not be decoded')
+      }
+      return {
+        status: 200,
+        body: { ...example('integration'), slug: options.appSlug ?? 'flux-notify' },
+      }
+    },
+    'issues/list-comments': ({ owner, repo, issue_number }, _body, url) => {
+      const fullName = `${owner}/${repo}`
+      const all = commentStore.get(issueKey(fullName, issue_number!)) ?? []
+      const page = pageOf(all, url.searchParams)
+      const link = linkHeader(url, page.page, page.last, page.perPage)
+      return {
+        status: 200,
+        body: page.items.map((c) => commentView(fullName, issue_number!, c)),
+        headers: linkHeaders(link),
+      }
+    },
+    'issues/create-comment': ({ owner, repo, issue_number }, body, _url, token) => {
+      const fullName = `${owner}/${repo}`
+      const { body: text } = body as { body: string }
+      const created = addComment(fullName, Number(issue_number), loginOf(token), text)
+      const view = commentView(fullName, issue_number!, created)
+      return { status: 201, body: view, headers: { location: view.url } }
+    },
+    'issues/update-comment': ({ owner, repo, comment_id }, body) => {
+      const fullName = `${owner}/${repo}`
+      const prefix = `${fullName.toLowerCase()}#`
+      for (const [key, list] of commentStore) {
+        if (!key.startsWith(prefix)) continue
+        const comment = list.find((c) => c.id === Number(comment_id))
+        if (!comment) continue
+        comment.body = (body as { body: string }).body
+        comment.updated_at = githubTime(Date.now())
+        return { status: 200, body: commentView(fullName, key.slice(prefix.length), comment) }
+      }
+      return error(404, 'Not Found')
+    },
+    'repos/create-dispatch-event': ({ owner, repo }, body) => {
+      const input = body as { event_type: string; client_payload?: unknown }
+      dispatches.push({
+        repo: `${owner}/${repo}`,
+        event_type: input.event_type,
+        client_payload: input.client_payload,
+      })
+      // no content: the description's 204 schema is null, and nothing goes on the wire
+      return { status: 204, body: null, raw: '' }
+    },
     'repos/create-commit-status': ({ owner, repo, sha }, body) => {
       const input = body as {
         state: string
@@ -402,10 +530,34 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           : { status: failure.status, raw: failure.body }
       return { ...reply, headers: failure.headers }
     }
+    if (app && app.handles(operation.operationId ?? '')) {
+      const params = api.router.parseRequest(apiRequest, operation).params as Record<string, string>
+      const reply = app.handle(operation.operationId!, params, headers, `${baseUrl}${API_PREFIX}`)
+      let check: ReturnType<typeof api.validateResponse>
+      try {
+        check = api.validateResponse(reply.body, operation, reply.status)
+      } catch {
+        // ajv cannot compile some of these response schemas (`nullable` without `type` in
+        // GitHub's `installation`): the request was validated, the answer cannot be
+        return reply
+      }
+      if (!check.valid) {
+        const problems = (check.errors ?? []).map(
+          (e) => `${e.instancePath} ${e.message ?? e.keyword}`,
+        )
+        violations.push(
+          `${where}: the fake's ${reply.status} answer does not match GitHub's description: ${problems.join('; ')}`,
+        )
+      }
+      return reply
+    }
     const authorization = headers.authorization ?? ''
     const token = /^(?:token|bearer) (\S+)$/iu.exec(authorization)?.[1]
     if (!token) return error(401, 'Requires authentication')
-    if (options.token !== undefined && token !== options.token) return error(401, 'Bad credentials')
+    const restricted = options.token !== undefined || app !== undefined
+    if (restricted && token !== options.token && !app?.acceptsToken(token)) {
+      return error(401, 'Bad credentials')
+    }
 
     const handler = handlers[operation.operationId ?? '']
     if (!handler) {
@@ -415,7 +567,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
       return error(501, `fake GitHub does not implement ${operation.operationId}`)
     }
     const params = api.router.parseRequest(apiRequest, operation).params as Record<string, string>
-    const reply = handler(params, body, url)
+    const reply = handler(params, body, url, token)
     const check = api.validateResponse(reply.body, operation, reply.status)
     if (!check.valid) {
       const problems = (check.errors ?? []).map(
@@ -469,6 +621,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     violations,
     seedStatus: (repo, sha, status) => addStatus(repo, sha, status),
     statuses: (repo, sha) => statusesOf(repo, sha),
+    seedComment: (repo, number, comment) => addComment(repo, number, comment.login, comment.body),
+    comments: (repo, number) => [...(commentStore.get(issueKey(repo, number)) ?? [])],
+    dispatches,
+    app,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure)
     },

@@ -3,7 +3,9 @@ import { deliver } from '../../src/delivery/deliver.js'
 import type { DeliveryOptions } from '../../src/delivery/deliver.js'
 import { sendRequest } from '../../src/delivery/http.js'
 import type { FluxEvent } from '../../src/events/model.js'
+import { githubPullRequestComment } from '../../src/providers/git/change-request-comment.js'
 import type {
+  ChangeRequestModule,
   CommitStatusModule,
   CurrentStatus,
   DesiredStatus,
@@ -510,5 +512,177 @@ describe('deliver: commit statuses against the fake GitHub', () => {
     await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
     expect(plan.decisions[0]).toMatchObject({ outcome: 'sent' })
     expect(reads()).toHaveLength(2)
+  })
+})
+
+// ---- change-request comments ----------------------------------------------------------------
+
+/** A Kustomization event for PR `changeRequest` (combined metadata, as routing hands it over). */
+function prEvent(name: string, message: string, changeRequest: string | null = '7'): FluxEvent {
+  const ev = event(name, 'ReconciliationSucceeded')
+  ev.message = message
+  if (changeRequest !== null) ev.metadata = { ...ev.metadata, change_request: changeRequest }
+  return ev
+}
+
+describe('deliver: change-request comments against the fake GitHub', () => {
+  let github: FakeGitHub
+  beforeEach(async () => {
+    github = await startFakeGitHub({ logins: { 'tok-pr': 'flux-bot' } })
+  })
+  afterEach(async () => {
+    expect(github.violations).toEqual([])
+    await github.close()
+  })
+  const count = (operationId: string) =>
+    github.requests.filter((r) => r.operationId === operationId).length
+
+  it('creates, leaves alone and updates one comment per object, in plan order, with one client', async () => {
+    const pr = providerAt('pr', 'githubpullrequestcomment', `${github.url}/foo/bar`, {
+      token: 'tok-pr',
+    })
+    const plan = planOf([
+      planned(pr, prEvent('apps', 'first')),
+      planned(pr, prEvent('apps', 'first')),
+      planned(pr, prEvent('apps', 'second')),
+      planned(pr, prEvent('infra', 'first')),
+      planned(pr, prEvent('apps', 'elsewhere', '8')),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(githubPullRequestComment) })
+    expect(plan.decisions.map((d) => [d.outcome, d.reason, d.repository])).toEqual([
+      ['sent', 'comment created', 'foo/bar'],
+      ['unchanged', 'comment already up to date', 'foo/bar'],
+      ['sent', 'comment updated', 'foo/bar'],
+      ['sent', 'comment created', 'foo/bar'],
+      ['sent', 'comment created', 'foo/bar'],
+    ])
+    expect(github.comments('foo/bar', 7).map((c) => c.body.split('\n')[0])).toEqual([
+      `<!-- flux-pr-comment-key:${pr.uid}/Kustomization/flux-system/apps -->`,
+      `<!-- flux-pr-comment-key:${pr.uid}/Kustomization/flux-system/infra -->`,
+    ])
+    expect(github.comments('foo/bar', 7)[0]!.body).toContain('\n\nsecond\n\n')
+    expect(github.comments('foo/bar', 8)).toHaveLength(1)
+    // one client: the login is asked once for the whole run
+    expect(count('users/get-authenticated')).toBe(1)
+    expect(count('issues/create-comment')).toBe(3)
+    expect(count('issues/update-comment')).toBe(1)
+  })
+
+  it('fails an event with a bad change_request, masked failures for the rest, and does no IO in a dry run', async () => {
+    const pr = providerAt('pr', 'githubpullrequestcomment', `${github.url}/foo/bar`, {
+      token: 'tok-pr',
+    })
+    const dry = planOf([
+      planned(pr, prEvent('apps', 'first')),
+      planned(pr, prEvent('apps', 'first', 'seven')),
+    ])
+    await deliver(dry, { dryRun: true, loadModule: modules(githubPullRequestComment) })
+    expect(dry.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['dry-run', 'would create or update the comment on foo/bar#7'],
+      [
+        'failed',
+        'invalid "change_request" metadata value "seven": strconv.Atoi: parsing "seven": invalid syntax',
+      ],
+    ])
+    expect(github.requests).toEqual([])
+
+    const plan = planOf([
+      planned(pr, prEvent('apps', 'first', null)),
+      planned(pr, prEvent('apps', 'first')),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(githubPullRequestComment) })
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['failed', 'missing "change_request" metadata key'],
+      ['sent', 'comment created'],
+    ])
+
+    const secret = 'sekrit-token-value'
+    let clients = 0
+    const broken: ChangeRequestModule = {
+      type: 'brokenpr',
+      class: 'change-request',
+      validate: () => undefined,
+      createClient: async () => {
+        clients++
+        throw new Error(`cannot log in with ${secret}`)
+      },
+    }
+    const bad = providerAt('bad', 'brokenpr', `${github.url}/foo/bar`, { secretValues: [secret] })
+    const failing = planOf([
+      planned(bad, prEvent('apps', 'first')),
+      planned(bad, prEvent('infra', 'first')),
+    ])
+    await deliver(failing, { dryRun: false, loadModule: modules(broken) })
+    expect(failing.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['failed', 'cannot log in with *****'],
+      ['failed', 'cannot log in with *****'],
+    ])
+    expect(clients).toBe(1)
+  })
+})
+
+describe('deliver: a notifier that prepares', () => {
+  let recorder: Recorder
+  beforeEach(async () => {
+    recorder = await startRecorder()
+  })
+  afterEach(async () => {
+    await recorder.close()
+  })
+
+  /** `echo` whose token comes from `prepare`, like a GitHub App installation token. */
+  function preparing(fail?: string) {
+    const calls: string[] = []
+    const module: NotifierModule = {
+      ...echoNotifier,
+      type: 'preparing',
+      prepare: async (provider) => {
+        calls.push(provider.key)
+        if (fail) throw new Error(fail)
+        return { ...provider, token: 'minted-token', secretValues: ['minted-token'] }
+      },
+      render: ({ event: ev, provider }) => {
+        const rendered = echoNotifier.render({ event: ev, provider, alert: allKustomizations })
+        if ('skip' in rendered) return rendered
+        const request = rendered.requests[0]!
+        const auth: Record<string, string> =
+          provider.token === '' ? {} : { Authorization: `Bearer ${provider.token}` }
+        return { requests: [{ ...request, headers: { ...request.headers, ...auth } }] }
+      },
+    }
+    return { module, calls }
+  }
+
+  it('prepares once per provider before the first send, and never in a dry run', async () => {
+    const { module, calls } = preparing()
+    const p = providerAt('p', 'preparing', `${recorder.url}/hook`)
+    const dry = planOf([planned(p, event('a', 'Succeeded'))])
+    await deliver(dry, { dryRun: true, loadModule: modules(module) })
+    expect(dry.decisions[0]).toMatchObject({ outcome: 'dry-run' })
+    expect(calls).toEqual([])
+
+    const plan = planOf([planned(p, event('a', 'Succeeded')), planned(p, event('b', 'Succeeded'))])
+    await deliver(plan, { dryRun: false, loadModule: modules(module) })
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(['sent', 'sent'])
+    expect(calls).toEqual(['flux-system/p'])
+    expect(recorder.requests.map((r) => r.headers.authorization)).toEqual([
+      'Bearer minted-token',
+      'Bearer minted-token',
+    ])
+  })
+
+  it('fails every delivery when preparing fails, masked', async () => {
+    const { module, calls } = preparing('no token for app key PRIVATE-KEY')
+    const p = providerAt('p', 'preparing', `${recorder.url}/hook`, {
+      secretValues: ['PRIVATE-KEY'],
+    })
+    const plan = planOf([planned(p, event('a', 'Succeeded')), planned(p, event('b', 'Succeeded'))])
+    await deliver(plan, { dryRun: false, loadModule: modules(module) })
+    expect(plan.decisions.map((d) => [d.outcome, d.reason])).toEqual([
+      ['failed', 'no token for app key *****'],
+      ['failed', 'no token for app key *****'],
+    ])
+    expect(calls).toHaveLength(1)
+    expect(recorder.requests).toEqual([])
   })
 })

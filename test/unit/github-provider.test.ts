@@ -65,10 +65,10 @@ describe('github validate', () => {
     )
   })
 
-  it('says GitHub App authentication is not supported yet', () => {
+  it('checks GitHub App settings in place of a token (more in github-app.test.ts)', () => {
     const provider = resolved({ token: '', secretData: { githubAppID: '123' } })
     expect(github.validate(provider)).toBe(
-      'GitHub App authentication is not supported by flux-notify yet',
+      'app installation owner or ID must be provided to use github app authentication',
     )
   })
 

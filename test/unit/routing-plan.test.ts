@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { compileCommitStatusExpr } from '../../src/cel/commit-status-expr.js'
 import type { FluxEvent } from '../../src/events/model.js'
 import type { Alert, Provider } from '../../src/manifests/model.js'
 import type { ResolvedProvider } from '../../src/providers/types.js'
@@ -442,5 +443,155 @@ describe('planNotifications', () => {
     ])
     expect(result.decisions[0]!.alert).toBeUndefined()
     expect(result.decisions[0]!.provider).toBeUndefined()
+  })
+})
+
+describe('spec.commitStatusExpr (reference §6.3, TestCreateCommitStatus)', () => {
+  const UID = '0c9c2e41-d2f9-4f9b-9c41-bebc1984d67a'
+  const COMMIT = 'a1afe267b54f38b46b487f6e938a6fd508278c07'
+  const PREFIX =
+    'failed to create commit status: failed to evaluate the spec.commitStatusExpr CEL expression for the event: '
+
+  /** A Provider whose `raw` is what `loadManifests` keeps: the document with its uid. */
+  function celProvider(type: string, expr: string): Provider {
+    const p = providerManifest(type, { uid: UID, commitStatusExpr: expr })
+    p.raw = {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Provider',
+      metadata: { name: 'test-provider', namespace: 'foo-ns', uid: UID },
+      spec: { type, address: 'https://github.com/org/repo', commitStatusExpr: expr },
+    }
+    return p
+  }
+
+  function celAlert(eventMetadata: Record<string, string> = {}): Alert {
+    const a = alert({ sources: [source('Kustomization', '*')], eventMetadata })
+    a.raw = {
+      apiVersion: 'notification.toolkit.fluxcd.io/v1beta3',
+      kind: 'Alert',
+      metadata: { name: 'test-alert', namespace: 'foo-ns' },
+      spec: { providerRef: { name: 'test-provider' } },
+    }
+    return a
+  }
+
+  const kustomization = (metadata: Record<string, string> = {}) =>
+    event({
+      kind: 'Kustomization',
+      name: 'gitops-system',
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+      metadata: { 'event.toolkit.fluxcd.io/commit': COMMIT, ...metadata },
+    })
+
+  function planWith(provider: Provider, a: Alert, e: FluxEvent, compile = true) {
+    const commitStatusExprs = new Map(
+      compile
+        ? [['foo-ns/test-provider', compileCommitStatusExpr(provider.spec.commitStatusExpr)]]
+        : [],
+    )
+    return plan([e], [a], [provider], { commitStatusExprs })
+  }
+
+  it('uses the expression, over the combined event, as the status id', () => {
+    // `environment` comes from the Alert's eventMetadata: the expression sees the combined event.
+    const result = planWith(
+      celProvider(
+        'github',
+        "event.involvedObject.kind + '/' + event.involvedObject.name + '/' + event.metadata.environment + '/' + provider.metadata.uid.split('-').first().value()",
+      ),
+      celAlert({ environment: 'production' }),
+      kustomization(),
+    )
+    expect(result.decisions[0]).toMatchObject({ outcome: 'dry-run', reason: 'would send' })
+    expect(result.deliveries[0]!.commitStatusId).toBe(
+      'Kustomization/gitops-system/production/0c9c2e41',
+    )
+    expect(result.warnings).toEqual([])
+  })
+
+  it('reads unprefixed event metadata and the alert name', () => {
+    const result = planWith(
+      celProvider(
+        'gitlab',
+        "(event.involvedObject.kind + '/' + event.involvedObject.name + '/' + event.metadata.environment + '/' + provider.metadata.uid.split('-').first().value() + '/' + alert.metadata.name).lowerAscii()",
+      ),
+      celAlert(),
+      kustomization({ 'event.toolkit.fluxcd.io/environment': 'production' }),
+    )
+    expect(result.deliveries[0]!.commitStatusId).toBe(
+      'kustomization/gitops-system/production/0c9c2e41/test-alert',
+    )
+  })
+
+  it('keeps the default id for a provider without an expression', () => {
+    const result = planWith(celProvider('github', ''), celAlert(), kustomization(), false)
+    expect(result.deliveries[0]!.commitStatusId).toBe('kustomization/gitops-system/0c9c2e41')
+  })
+
+  it('fails each event of a provider whose expression did not compile', () => {
+    const result = planWith(
+      celProvider('github', "event.involvedObject.kind == 'Kustomization'"),
+      celAlert(),
+      kustomization(),
+    )
+    expect(result.deliveries).toEqual([])
+    expect(result.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason: `${PREFIX}failed to compile expression: CEL expression output type mismatch: expected string, got bool`,
+    })
+  })
+
+  it('fails the event when evaluation fails, naming the missing key', () => {
+    const result = planWith(
+      celProvider('github', "event.involvedObject.name + '/' + event.metadata.notfound"),
+      celAlert(),
+      kustomization(),
+    )
+    expect(result.deliveries).toEqual([])
+    expect(result.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason: `${PREFIX}failed to evaluate the CEL expression 'event.involvedObject.name + '/' + event.metadata.notfound': no such key: notfound`,
+    })
+  })
+
+  it('refuses an empty id as the notifier constructors do', () => {
+    const result = planWith(
+      celProvider('bitbucket', 'event.involvedObject.name.substring(0, 0)'),
+      celAlert(),
+      kustomization(),
+    )
+    expect(result.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason:
+        "failed to initialize notifier for provider 'test-provider': commit status cannot be empty",
+    })
+  })
+
+  it('evaluates before the notifier is set up, as the controller does', () => {
+    const provider = celProvider('github', "'x' + missing.name")
+    const result = planNotifications(
+      [sourced(kustomization())],
+      config([celAlert()], [provider]),
+      new Map([['foo-ns/test-provider', { error: 'failed to initialize notifier: no token' }]]),
+      {
+        ...options,
+        commitStatusExprs: new Map([
+          ['foo-ns/test-provider', compileCommitStatusExpr(provider.spec.commitStatusExpr)],
+        ]),
+      },
+    )
+    expect(result.decisions[0]!.reason).toBe(
+      `${PREFIX}failed to compile expression: failed to parse the CEL expression ''x' + missing.name': ERROR: <input>:1:7: undeclared reference to 'missing' (in container '')`,
+    )
+  })
+
+  it('does not evaluate for an event gated out before step 9', () => {
+    const result = planWith(
+      celProvider('github', "event.involvedObject.name + '/' + event.metadata.notfound"),
+      celAlert(),
+      event({ kind: 'Kustomization', name: 'gitops-system' }),
+    )
+    expect(result.decisions[0]).toMatchObject({ outcome: 'skipped' })
+    expect(result.decisions[0]!.reason).toMatch(/^no commit metadata/)
   })
 })

@@ -14,7 +14,8 @@ import type {
 } from '../types.js'
 import { githubRepository } from './address.js'
 import type { GitHubRepository } from './address.js'
-import { createOctokit, requestSignal } from './octokit.js'
+import { githubAppBaseUrl, githubAppSettings } from './github-app.js'
+import { githubClientFor, requestSignal } from './octokit.js'
 import type { Octokit } from './octokit.js'
 import { commitShaFromEvent } from './revision.js'
 import { fitDescription, formatNameAndDescription } from './status-text.js'
@@ -24,16 +25,24 @@ function githubToken(provider: ResolvedProvider): string {
   return provider.token !== '' ? provider.token : provider.password
 }
 
-/** The constructor checks, in the controller's order: credentials first, then the address. */
+/**
+ * The constructor checks, in the controller's order: credentials first (a token, or complete
+ * GitHub App settings), then the address. The App's token itself is fetched on first use.
+ */
 function validate(provider: ResolvedProvider): string | undefined {
   if (githubToken(provider) === '') {
     if (!Object.hasOwn(provider.secretData, 'githubAppID')) {
       return 'github token or github app details must be specified'
     }
-    return 'GitHub App authentication is not supported by flux-notify yet'
+    const app = githubAppSettings(provider.secretData)
+    if ('error' in app) return app.error
   }
   const repository = githubRepository(provider.address)
   if ('error' in repository) return repository.error
+  if (githubToken(provider) === '') {
+    const base = githubAppBaseUrl(provider.secretData, repository.apiBase)
+    if (typeof base !== 'string') return base.error
+  }
   return undefined
 }
 
@@ -204,10 +213,8 @@ export const github: CommitStatusModule = {
   desiredStatus,
   isUnchanged,
   async createClient(provider) {
-    const token = githubToken(provider)
     const repository: GitHubRepository | { error: string } = githubRepository(provider.address)
     if ('error' in repository) throw new Error(repository.error)
-    if (token === '') throw new Error('github token or github app details must be specified')
-    return createGitHubStatusClient(await createOctokit(token, repository.apiBase))
+    return createGitHubStatusClient(await githubClientFor(provider, repository.apiBase))
   },
 }

@@ -5,6 +5,14 @@
  * Octokit is imported lazily so that a run without GitHub-type providers never loads it.
  */
 import type { GitHub } from '@actions/github/lib/utils'
+import {
+  connectionFor,
+  dispatcherFor,
+  fetchVia,
+  goCertificateErrorText,
+} from '../../delivery/transport.js'
+import { githubAppInstallationToken, usesGitHubApp } from './github-app.js'
+import type { GitHubAppProvider } from './github-app.js'
 
 export type Octokit = InstanceType<typeof GitHub>
 
@@ -42,6 +50,7 @@ export async function createOctokit(
   token: string,
   baseUrl: string,
   log?: OctokitLogger,
+  fetch?: typeof globalThis.fetch,
 ): Promise<Octokit> {
   const [{ getOctokit }, { defaults }, { retry }, { throttling }] = await Promise.all([
     import('@actions/github'),
@@ -69,7 +78,8 @@ export async function createOctokit(
   // `@actions/github` routes requests through a proxy-aware fetch built for GITHUB_API_URL
   // when the module loads. For any other API origin that proxy choice (and its NO_PROXY check)
   // is wrong, so use plain fetch there: the controller uses no proxy for GitHub either.
-  const sameOrigin = originOf(defaults.baseUrl) === originOf(baseUrl)
+  // A fetch given by the caller (see `githubClientFor`) has made that choice already.
+  const sameOrigin = fetch === undefined && originOf(defaults.baseUrl) === originOf(baseUrl)
 
   return getOctokit(
     token,
@@ -77,7 +87,7 @@ export async function createOctokit(
       baseUrl,
       userAgent: 'flux-notify',
       log: { debug: () => {}, info: () => {}, warn, error: warn },
-      ...(sameOrigin ? {} : { request: { fetch: globalThis.fetch } }),
+      ...(sameOrigin ? {} : { request: { fetch: fetch ?? globalThis.fetch } }),
       retry: { doNotRetry: [400, 401, 403, 404, 410, 422, 429, 451] },
       throttle: {
         onRateLimit: onLimit('primary'),
@@ -111,4 +121,66 @@ export function requestSignal(signal: AbortSignal): AbortSignal {
   if (signal.aborted) controller.abort()
   else signal.addEventListener('abort', () => controller.abort(), { once: true })
   return controller.signal
+}
+
+/** What `githubClientFor` reads of a Provider. */
+export interface GitHubClientProvider extends GitHubAppProvider {
+  /** the GitHub-family type (`github`, `githubdispatch`, `githubpullrequestcomment`) */
+  type?: string
+  address: string
+}
+
+/**
+ * The GitHub client for a provider: its API base (from the address, reference §6.1) and its
+ * credentials. Every GitHub-type provider module gets its client here, so that authentication
+ * (token, or a GitHub App installation token) and TLS are decided in one place:
+ *
+ * - the token is the secret's `token`, else its `password`, else, with a `githubAppID` in the
+ *   secret, an installation token of that App (`github-app.ts`), else an error;
+ * - like the controller's go-github client, the Provider's TLS material applies to hosts other
+ *   than github.com, and the Provider's proxy does not apply (the environment's does, unless a
+ *   custom CA is set: the controller then runs on a bare transport without one).
+ */
+export async function githubClientFor(
+  provider: GitHubClientProvider,
+  apiBase: string,
+  log?: OctokitLogger,
+): Promise<Octokit> {
+  let token = provider.token || provider.password
+  if (token === '' && usesGitHubApp(provider)) {
+    token = (await githubAppInstallationToken(provider, apiBase)).token
+  }
+  if (token === '') throw new Error('github token or github app details must be specified')
+  return createOctokit(token, apiBase, log, await githubFetch(provider, apiBase))
+}
+
+/**
+ * The fetch a GitHub client for `provider` sends with. A certificate failure is rethrown as an
+ * `AbortError`: Octokit passes such an error on untouched, where it would turn any other network
+ * failure into a 500 that plugin-retry retries, and the controller's client retries nothing
+ * (reference §7: certificate errors are never worth another attempt). Its message is Go's text.
+ */
+export async function githubFetch(
+  provider: GitHubClientProvider,
+  apiBase: string,
+): Promise<typeof globalThis.fetch> {
+  const settings = connectionFor(
+    { type: provider.type ?? 'github', proxy: provider.proxy ?? '', tls: provider.tls },
+    apiBase,
+  )
+  const fetch = await fetchVia(await dispatcherFor(settings, apiBase))
+  return async (input, init) => {
+    try {
+      return await fetch(input, init)
+    } catch (error) {
+      const certificate = goCertificateErrorText(error)
+      if (certificate === undefined) throw error
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+      const method = (init?.method ?? 'GET').toUpperCase()
+      const op = method.slice(0, 1) + method.slice(1).toLowerCase()
+      const failure = new Error(`${op} ${JSON.stringify(url)}: ${certificate}`, { cause: error })
+      failure.name = 'AbortError'
+      throw failure
+    }
+  }
 }

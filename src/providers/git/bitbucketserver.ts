@@ -1,0 +1,261 @@
+/**
+ * `bitbucketserver` (Bitbucket Server / Data Center) build statuses (reference §6.1, §6.5, §6.6):
+ * the key is the hex SHA-1 of the commit-status id, the name `"<lower kind/name> [<desc>]"`, the
+ * state `SUCCESSFUL`/`FAILED`, the url the Provider's address as written. Written only when the
+ * commit does not already show that key with the same state, description and name.
+ *
+ * Reading: the controller asks for one key (`GET …/commits/<sha>/builds?key=<key>`) per event. We
+ * read the commit's build statuses once per run instead, all pages, from the build-status
+ * resource (`GET <context>/rest/build-status/latest/commits/<sha>`, newest first), which is the
+ * one Bitbucket pages. Writing is the controller's call byte for byte.
+ */
+import { sendRequest } from '../../delivery/http.js'
+import { goJson } from '../../util/go-json.js'
+import { goQuote } from '../../util/go-strings.js'
+import { parseGoUrl } from '../../util/go-url.js'
+import type {
+  CommitStatusClient,
+  CommitStatusModule,
+  CurrentStatus,
+  DesiredStatus,
+  Notification,
+  ResolvedProvider,
+} from '../types.js'
+import { failedStatusCode, goStatusText, parseJsonBody, sha1Hex } from './bitbucket.js'
+import { commitShaFromEvent } from './revision.js'
+import { formatNameAndDescription } from './status-text.js'
+
+/** Build statuses per page we ask for; Bitbucket's own default is 25. */
+const PAGE_LIMIT = 100
+
+/** Enough pages for 10,000 build statuses; a server that keeps paging past that is broken. */
+const MAX_STATUS_PAGES = 100
+
+export interface BitbucketServerRepository {
+  /** `<scheme>://<host[:port]><context path>`, the root of the REST API */
+  root: string
+  project: string
+  repo: string
+}
+
+/**
+ * `parseBitbucketServerGitAddress` and the constructor's id check: an http(s) clone URL whose path
+ * is `<context path>/scm/<project>/<repo>[.git]`, split at the last `/scm/`.
+ */
+export function bitbucketServerRepository(
+  address: string,
+): BitbucketServerRepository | { error: string } {
+  const parsed = parseGoUrl(address)
+  if ('error' in parsed) return { error: `could not parse git address: ${parsed.error}` }
+  const { scheme, host, path } = parsed.url
+  if (scheme !== 'http' && scheme !== 'https') {
+    return {
+      error: `could not parse git address: unsupported scheme type in address: ${scheme}. Must be http or https`,
+    }
+  }
+  const withContext = path.endsWith('.git') ? path.slice(0, -'.git'.length) : path
+  const scm = withContext.lastIndexOf('/scm/')
+  if (scm < 0) {
+    return {
+      error: 'could not parse git address: supplied provider address is not http(s) git clone url',
+    }
+  }
+  const id = withContext.slice(scm + '/scm/'.length)
+  const parts = id.split('/')
+  if (parts.length !== 2) {
+    return { error: `could not parse git address: invalid repository id ${goQuote(id)}` }
+  }
+  return {
+    root: `${scheme}://${host}${withContext.slice(0, scm)}`,
+    project: parts[0]!,
+    repo: parts[1]!,
+  }
+}
+
+/** `<root>/rest/api/latest/projects/<project>/repos/<repo>/commits`, the controller's base. */
+export function commitsApiBase(repository: BitbucketServerRepository): string {
+  return `${repository.root}/rest/api/latest/projects/${repository.project}/repos/${repository.repo}/commits`
+}
+
+/** `Bearer <token>`, else `Basic base64(username:password)`, else the controller's error. */
+function authorization(provider: ResolvedProvider): string | { error: string } {
+  if (provider.token !== '') return `Bearer ${provider.token}`
+  if (provider.username !== '' && provider.password !== '') {
+    const basic = Buffer.from(`${provider.username}:${provider.password}`, 'utf8')
+    return `Basic ${basic.toString('base64')}`
+  }
+  return { error: 'invalid credentials, expected to be one of username/password or API Token' }
+}
+
+/** The constructor checks in the controller's order: the address, then the credentials. */
+function validate(provider: ResolvedProvider): string | undefined {
+  const repository = bitbucketServerRepository(provider.address)
+  if ('error' in repository) return repository.error
+  const auth = authorization(provider)
+  if (typeof auth !== 'string') return auth.error
+  return undefined
+}
+
+function desiredStatus(
+  notification: Notification,
+  context: string,
+): DesiredStatus | { skip: string } {
+  const { event, provider } = notification
+  if (event.reason === 'Progressing') {
+    return { skip: 'reason Progressing is not posted to bitbucketserver' }
+  }
+  const sha = commitShaFromEvent(event)
+  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
+  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
+  let state: string
+  if (event.severity === 'info') state = 'SUCCESSFUL'
+  else if (event.severity === 'error') state = 'FAILED'
+  else {
+    return {
+      skip: "couldn't convert to bitbucket server state: bitbucket server state generated on info or error events only",
+    }
+  }
+  const repository = bitbucketServerRepository(provider.address)
+  if ('error' in repository) return { skip: repository.error }
+  const { name, description } = formatNameAndDescription(event)
+  return {
+    repository: `${repository.project}/${repository.repo}`,
+    sha,
+    context: sha1Hex(context),
+    state,
+    description,
+    name: `${name} [${description}]`,
+    targetUrl: provider.address,
+  }
+}
+
+/**
+ * A duplicate iff the status under our key has the same state, description and name. A key holds
+ * one status per commit and repository; the list is newest first, so the first match is it.
+ */
+function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
+  const existing = current.find((status) => status.context === desired.context)
+  return (
+    existing !== undefined &&
+    existing.state === desired.state &&
+    existing.description === desired.description &&
+    existing.name === desired.name
+  )
+}
+
+/** One page of `GET /rest/build-status/latest/commits/<sha>`, as far as we read it. */
+interface BuildStatusPage {
+  values?: Array<{ key?: unknown; state?: unknown; description?: unknown; name?: unknown }>
+  isLastPage?: unknown
+  nextPageStart?: unknown
+}
+
+export function createBitbucketServerStatusClient(
+  repository: BitbucketServerRepository,
+  provider: ResolvedProvider,
+): CommitStatusClient {
+  const auth = authorization(provider)
+  if (typeof auth !== 'string') throw new Error(auth.error)
+  const headers = {
+    Authorization: auth,
+    'x-atlassian-token': 'no-check',
+    'x-requested-with': 'XMLHttpRequest',
+  }
+  const checkFailed =
+    'could not get existing commit status: failed api call to check duplicate commit status'
+
+  return {
+    async readStatuses(_repository, sha, signal) {
+      const statuses: CurrentStatus[] = []
+      let start = 0
+      for (let page = 1; page <= MAX_STATUS_PAGES; page++) {
+        const url =
+          `${repository.root}/rest/build-status/latest/commits/${encodeURIComponent(sha)}` +
+          `?start=${start}&limit=${PAGE_LIMIT}`
+        let body: string
+        try {
+          ;({ body } = await sendRequest(
+            { method: 'GET', url, headers },
+            { signal, connection: provider },
+          ))
+        } catch (error) {
+          const code = failedStatusCode(error)
+          // as for the controller's read by key, 404 means "nothing there yet"
+          if (code === 404 && statuses.length === 0) return []
+          const why = code !== undefined ? `${code} - ${goStatusText(code)}` : errorMessage(error)
+          throw new Error(`${checkFailed}: ${why}`, { cause: error })
+        }
+        const parsed = parseJsonBody(body)
+        if ('error' in parsed) {
+          throw new Error(
+            'could not get existing commit status: could not unmarshal json response body for duplicate commit status: ' +
+              parsed.error,
+          )
+        }
+        const data = parsed.value as BuildStatusPage
+        const values = Array.isArray(data.values) ? data.values : []
+        for (const value of values) {
+          if (typeof value.key !== 'string' || typeof value.state !== 'string') continue
+          const status: CurrentStatus = {
+            context: value.key,
+            state: value.state,
+            description: typeof value.description === 'string' ? value.description : '',
+          }
+          if (typeof value.name === 'string') status.name = value.name
+          statuses.push(status)
+        }
+        const next = data.nextPageStart
+        if (data.isLastPage !== false || typeof next !== 'number' || next <= start) break
+        start = next
+      }
+      return statuses
+    },
+
+    async writeStatus(status, signal) {
+      // the controller's bbServerBuildStatusSetRequest, written by json.Encoder (trailing \n)
+      const body =
+        goJson({
+          description: status.description === '' ? undefined : status.description,
+          key: status.context,
+          name: status.name === '' ? undefined : status.name,
+          state: status.state,
+          url: status.targetUrl ?? provider.address,
+        }) + '\n'
+      try {
+        await sendRequest(
+          {
+            method: 'POST',
+            url: `${commitsApiBase(repository)}/${encodeURIComponent(status.sha)}/builds`,
+            headers: { ...headers, 'Content-Type': 'application/json' },
+            body,
+          },
+          { signal, connection: provider },
+        )
+      } catch (error) {
+        const code = failedStatusCode(error)
+        const why =
+          code !== undefined
+            ? `could not post build commit status: ${code} - ${goStatusText(code)}`
+            : errorMessage(error)
+        throw new Error(`could not post build status: ${why}`, { cause: error })
+      }
+    },
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+export const bitbucketServer: CommitStatusModule = {
+  type: 'bitbucketserver',
+  class: 'commit-status',
+  validate,
+  desiredStatus,
+  isUnchanged,
+  async createClient(provider) {
+    const repository = bitbucketServerRepository(provider.address)
+    if ('error' in repository) throw new Error(repository.error)
+    return createBitbucketServerStatusClient(repository, provider)
+  },
+}
