@@ -43,6 +43,8 @@ export interface SendOptions {
 export interface HttpResponse {
   status: number
   body: string
+  /** the response headers (pagination: GitLab's `X-Next-Page`, Gitea's `Link`, …) */
+  headers: Headers
 }
 
 /** The retry settings of the controller's client. */
@@ -50,8 +52,11 @@ export const RETRY_WAIT_MIN_MS = 2_000
 export const RETRY_WAIT_MAX_MS = 30_000
 export const MAX_ATTEMPTS = 5
 
-/** How much of a response body we keep: enough for any error message, bounded against abuse. */
-export const MAX_BODY_BYTES = 64 * 1024
+/** How much of a response body we keep: enough for an API page of statuses or comments, bounded
+ * against a hostile or broken server. */
+export const MAX_BODY_BYTES = 8 * 1024 * 1024
+/** How much of an error body goes into an error message. */
+const MAX_ERROR_BODY_CHARS = 64 * 1024
 
 /** Go's default client header, sent unless the request sets its own. */
 const GO_USER_AGENT = 'Go-http-client/1.1'
@@ -349,11 +354,13 @@ export async function sendRequest(
       }
     } else {
       if (outcome.status < 200 || outcome.status >= 300) {
-        throw new SendError(`request failed with status code ${outcome.status}: ${outcome.body}`)
+        throw new SendError(
+          `request failed with status code ${outcome.status}: ${outcome.body.slice(0, MAX_ERROR_BODY_CHARS)}`,
+        )
       }
       const problem = spec.checkResponse?.(outcome.status, outcome.body)
       if (problem !== undefined) throw new SendError(problem)
-      return { status: outcome.status, body: outcome.body }
+      return { status: outcome.status, body: outcome.body, headers: outcome.headers }
     }
 
     if (attempts >= MAX_ATTEMPTS) throw givingUp(attempts, cause)

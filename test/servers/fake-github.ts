@@ -115,6 +115,12 @@ export interface FakeGitHubOptions {
   logins?: Record<string, string>
   /** the slug `GET /app` answers; default `flux-notify` */
   appSlug?: string
+  /**
+   * Installation tokens, such as a workflow's `GITHUB_TOKEN`: `GET /user` answers them 403
+   * "Resource not accessible by integration", as GitHub does. Give them a `logins` entry
+   * (`github-actions[bot]`) for the comments they write.
+   */
+  installationTokens?: string[]
 }
 
 const API_PREFIX = '/api/v3'
@@ -311,10 +317,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     string,
     (params: Record<string, string>, body: unknown, url: URL, token: string) => Reply
   > = {
-    'users/get-authenticated': (_params, _body, _url, token) => ({
-      status: 200,
-      body: { ...example('private-user'), login: loginOf(token) },
-    }),
+    'users/get-authenticated': (_params, _body, _url, token) =>
+      options.installationTokens?.includes(token)
+        ? error(403, 'Resource not accessible by integration')
+        : { status: 200, body: { ...example('private-user'), login: loginOf(token) } },
     'apps/get-authenticated': (_params, _body, _url, token) => {
       // GitHub accepts only a JWT (three base64url parts) here
       if (token.split('.').length !== 3) {

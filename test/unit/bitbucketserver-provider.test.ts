@@ -1,3 +1,4 @@
+import { MAX_BODY_BYTES } from '../../src/delivery/http.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { FluxEvent } from '../../src/events/model.js'
 import type { Alert } from '../../src/manifests/model.js'
@@ -368,10 +369,13 @@ describe('bitbucketserver over HTTP', () => {
   })
 
   it('refuses a page longer than the body it reads instead of parsing half of it', async () => {
-    fake.failNext(1, { status: 200, body: JSON.stringify({ values: [], pad: 'x'.repeat(70_000) }) })
+    fake.failNext(1, {
+      status: 200,
+      body: JSON.stringify({ values: [], pad: 'x'.repeat(MAX_BODY_BYTES) }),
+    })
     const client = await bitbucketServer.createClient(provider(address))
     await expect(client.readStatuses('projectfoo/repobar', SHA, signal())).rejects.toThrow(
-      /could not unmarshal json response body for duplicate commit status: response body larger than 64 KiB$/u,
+      `could not unmarshal json response body for duplicate commit status: response body larger than ${MAX_BODY_BYTES / 1024} KiB`,
     )
   })
 

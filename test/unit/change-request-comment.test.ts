@@ -170,6 +170,26 @@ describe('githubpullrequestcomment against the GitHub fake', () => {
     expect(patch.headers.authorization).toMatch(/^(token|bearer) tok-ours$/i)
   })
 
+  it("works with the workflow's GITHUB_TOKEN, which may not read /user", async () => {
+    await github.close()
+    github = await startFakeGitHub({
+      installationTokens: ['ghs_actions'],
+      logins: { ghs_actions: 'github-actions[bot]', 'tok-other': 'someone' },
+    })
+    const p = provider('githubpullrequestcomment', `${github.url}/foo/bar`, 'ghs_actions')
+    github.seedComment('foo/bar', 7, { login: 'someone', body: `${PR_MARKER}\n\nmine` })
+
+    expect(await run(githubPullRequestComment, p, prEvent())).toBe('created')
+    expect(await run(githubPullRequestComment, p, prEvent('7', 'second'))).toBe('updated')
+    expect(github.comments('foo/bar', 7).map((c) => c.login)).toEqual([
+      'someone',
+      'github-actions[bot]',
+    ])
+    expect(github.requests.find((r) => r.operationId === 'users/get-authenticated')?.status).toBe(
+      403,
+    )
+  })
+
   it('finds its comment past the first page of 100', async () => {
     const p = provider('githubpullrequestcomment', `${github.url}/foo/bar`)
     for (let i = 0; i < 120; i++)

@@ -49,7 +49,8 @@ describe('sendRequest: what goes on the wire', () => {
   it('sends the method, body bytes and headers, with Go’s User-Agent by default', async () => {
     recorder.respond('/hook', [{ status: 200, body: 'ok' }])
     const res = await sendRequest(post('/hook'), { signal: longSignal() })
-    expect(res).toEqual({ status: 200, body: 'ok' })
+    expect(res).toMatchObject({ status: 200, body: 'ok' })
+    expect(res.headers.get('content-length')).toBe('2')
     const [request] = recorder.requests
     expect(request?.method).toBe('POST')
     expect(request?.body).toBe('{"text":"hello <world> & co"}')

@@ -158,6 +158,9 @@ function validateGitHub(provider: ResolvedProvider): string | undefined {
   return validateUid(provider) ?? validateGitHubProvider(provider)
 }
 
+/** The author of everything the workflow's `GITHUB_TOKEN` writes. */
+export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]'
+
 /**
  * The login comments are written as: `GET /user`, or for a GitHub App `<slug>[bot]`, the slug
  * from `GET /app` (asked with the App's JWT along with its installation token).
@@ -179,6 +182,11 @@ async function githubLogin(
     })
     return response.data.login
   } catch (error) {
+    // An installation token (the workflow's GITHUB_TOKEN is one, of the GitHub Actions app) may
+    // not read `/user`: GitHub answers 403 "Resource not accessible by integration". Comments made
+    // with it are written by `github-actions[bot]`, so that is whose comment we look for. The
+    // controller has no such case: a cluster never holds the Actions token.
+    if ((error as { status?: number }).status === 403) return GITHUB_ACTIONS_LOGIN
     throw new Error(`could not get the authenticated user: ${describeError(error, signal)}`, {
       cause: error,
     })

@@ -185,12 +185,6 @@ function olderThan(version: number[], minimum: readonly number[]): boolean {
 }
 
 /**
- * `sendRequest`'s answer, with the response headers once the HTTP layer hands them over (it does
- * not yet); until then the page length decides whether to read on.
- */
-type ResponseWithHeaders = HttpResponse & { headers?: Headers }
-
-/**
  * The SDK's `NewClient`: `GET /api/v1/version`, refused when the server cannot say its version or
  * is older than 1.11.0. The controller wraps any failure in `failed creating Gitea client: …`.
  */
@@ -255,7 +249,7 @@ export async function createGiteaStatusClient(
       const statuses: Array<CurrentStatus & { id: number }> = []
       for (let page = 1; page <= MAX_PAGES; page++) {
         const url = `${listUrl}?limit=${PAGE_LIMIT}&page=${page}`
-        let response: ResponseWithHeaders
+        let response: HttpResponse
         try {
           response = await sendRequest(
             { method: 'GET', url, headers: { Authorization: `token ${token}` } },

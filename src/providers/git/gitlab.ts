@@ -216,12 +216,6 @@ export function httpFailure(error: unknown): { status: number; body: string } | 
   return { status: Number(match[1]), body: match[2]! }
 }
 
-/**
- * `sendRequest`'s answer, with the response headers once the HTTP layer hands them over (it does
- * not yet); until then the page length decides whether to read on.
- */
-type ResponseWithHeaders = HttpResponse & { headers?: Headers }
-
 export function createGitLabStatusClient(provider: ResolvedProvider): CommitStatusClient {
   const { apiBase } = gitlabProject(provider.address)
   const token = gitlabToken(provider)
@@ -234,7 +228,7 @@ export function createGitLabStatusClient(provider: ResolvedProvider): CommitStat
       let page: number | undefined = 1
       for (let count = 0; page !== undefined && count < MAX_PAGES; count++) {
         const url = `${listUrl}?page=${page}&per_page=${PER_PAGE}`
-        let response: ResponseWithHeaders
+        let response: HttpResponse
         try {
           response = await sendRequest(
             {
