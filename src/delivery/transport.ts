@@ -248,7 +248,12 @@ const dispatchers = new Map<string, Promise<Dispatcher>>()
 
 type Undici = Pick<typeof import('undici'), 'Agent' | 'ProxyAgent' | 'fetch'>
 let undiciModule: Promise<Undici> | undefined
-const loadUndici = (): Promise<Undici> => (undiciModule ??= import('undici'))
+// undici is CommonJS: bundled, its exports arrive on `default` of the ESM namespace; under plain
+// Node they are also named exports. Take whichever carries them.
+const loadUndici = (): Promise<Undici> =>
+  (undiciModule ??= import('undici').then(
+    (module) => ((module as { default?: Undici }).default ?? module) as Undici,
+  ))
 
 /** An error in the settings (an unsupported proxy), meant to be shown as it is. */
 export class TransportError extends Error {
