@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-DJLH3GSP.js";import"./chunks/chunk-KO2KFNJT.js";import"./chunks/chunk-NSM3ALS3.js";import"./chunks/chunk-JWYKPOTX.js";import"./chunks/chunk-CBVIWFQD.js";import"./chunks/chunk-UMZBI3SK.js";import"./chunks/chunk-ZVUU7RLS.js";import"./chunks/chunk-LOTC3GQ3.js";import"./chunks/chunk-MNR7IINF.js";import"./chunks/chunk-J2MVBAN7.js";import"./chunks/chunk-SCUH2RVI.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
+import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-JJ6R6YM3.js";import"./chunks/chunk-6NYVXB72.js";import"./chunks/chunk-7TVBTN2I.js";import"./chunks/chunk-RAZGVIXL.js";import"./chunks/chunk-WW6OIFYN.js";import"./chunks/chunk-HZKTACTZ.js";import"./chunks/chunk-2NT3TXM5.js";import"./chunks/chunk-COSC7KWV.js";import"./chunks/chunk-KJ47XMRA.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-MNR7IINF.js";import"./chunks/chunk-J2MVBAN7.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
 does, and sends the commit statuses and notifications.

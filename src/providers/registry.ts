@@ -14,9 +14,18 @@ const notification: TypeEntry = { class: 'notification' }
 
 export const PROVIDER_TYPES: Readonly<Record<string, TypeEntry>> = {
   slack: { class: 'notification', load: async () => (await import('./slack.js')).slack },
-  discord: notification,
-  msteams: notification,
-  rocket: notification,
+  discord: {
+    class: 'notification',
+    load: async () => (await import('./discord.js')).discord,
+  },
+  msteams: {
+    class: 'notification',
+    load: async () => (await import('./msteams.js')).msteams,
+  },
+  rocket: {
+    class: 'notification',
+    load: async () => (await import('./rocket.js')).rocket,
+  },
   generic: { class: 'forwarder', load: async () => (await import('./generic.js')).generic },
   'generic-hmac': {
     class: 'forwarder',
@@ -49,28 +58,67 @@ export const PROVIDER_TYPES: Readonly<Record<string, TypeEntry>> = {
     class: 'change-request',
     load: async () => (await import('./git/change-request-comment.js')).gitlabMergeRequestComment,
   },
-  googlechat: notification,
+  googlechat: {
+    class: 'notification',
+    load: async () => (await import('./googlechat.js')).googleChat,
+  },
   googlepubsub: notification,
-  webex: notification,
+  webex: {
+    class: 'notification',
+    load: async () => (await import('./webex.js')).webex,
+  },
   sentry: notification,
   azureeventhub: notification,
-  telegram: notification,
-  lark: notification,
-  matrix: notification,
-  opsgenie: notification,
-  alertmanager: notification,
-  grafana: notification,
+  telegram: {
+    class: 'notification',
+    load: async () => (await import('./telegram.js')).telegram,
+  },
+  lark: {
+    class: 'notification',
+    load: async () => (await import('./lark.js')).lark,
+  },
+  matrix: {
+    class: 'notification',
+    load: async () => (await import('./matrix.js')).matrix,
+  },
+  opsgenie: {
+    class: 'notification',
+    load: async () => (await import('./opsgenie.js')).opsgenie,
+  },
+  alertmanager: {
+    class: 'notification',
+    load: async () => (await import('./alertmanager.js')).alertmanager,
+  },
+  grafana: {
+    class: 'notification',
+    load: async () => (await import('./grafana.js')).grafana,
+  },
   githubdispatch: {
     class: 'notification',
     load: async () => (await import('./git/github-dispatch.js')).githubDispatch,
   },
-  pagerduty: notification,
-  datadog: notification,
+  pagerduty: {
+    class: 'notification',
+    load: async () => (await import('./pagerduty.js')).pagerduty,
+  },
+  datadog: {
+    class: 'notification',
+    load: async () => (await import('./datadog.js')).datadog,
+  },
   nats: notification,
-  zulip: notification,
+  zulip: {
+    class: 'notification',
+    load: async () => (await import('./zulip.js')).zulip,
+  },
   otel: notification,
-  zoom: notification,
-  'incident.io': notification,
+  zoom: {
+    class: 'notification',
+    load: async () => (await import('./zoom.js')).zoom,
+  },
+  'incident.io': {
+    class: 'notification',
+    load: async () => (await import('./incident-io.js')).incidentIo,
+  },
 }
 
 export function isKnownType(type: string): boolean {

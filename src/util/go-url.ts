@@ -266,16 +266,26 @@ function decodeBytes(s: string): string {
  * outside `A-Za-z0-9-._~$&+,;=` is percent-encoded, upper-case, as Go does for userinfo.
  */
 export function goUserinfo(username: string, password?: string): string {
-  const escape = (s: string): string =>
-    Array.from(Buffer.from(s, 'utf8'))
-      .map((b) => {
-        const c = String.fromCharCode(b)
-        return /[A-Za-z0-9\-._~$&+,;=]/.test(c) && b < 0x80
-          ? c
-          : `%${b.toString(16).toUpperCase().padStart(2, '0')}`
-      })
-      .join('')
+  const escape = (s: string): string => percentEncodeBytes(s, /[A-Za-z0-9\-._~$&+,;=]/)
   return password === undefined ? escape(username) : `${escape(username)}:${escape(password)}`
+}
+
+/**
+ * Go's `url.PathEscape`: every UTF-8 byte outside `A-Za-z0-9-_.~$&+:=@` becomes `%XX`, so `/`
+ * is escaped and a path (a GitLab project, a Gitea owner) stays one segment.
+ */
+export function goPathEscape(segment: string): string {
+  return percentEncodeBytes(segment, /[A-Za-z0-9\-_.~$&+:=@]/)
+}
+
+/** Each UTF-8 byte of `s` as is when it is ASCII and `keep` matches it, else as upper-case `%XX`. */
+function percentEncodeBytes(s: string, keep: RegExp): string {
+  let out = ''
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte)
+    out += byte < 0x80 && keep.test(c) ? c : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
 }
 
 /**

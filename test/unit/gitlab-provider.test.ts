@@ -7,8 +7,8 @@ import {
   gitlabNextPage,
   gitlabPathEscape,
   gitlabProject,
-  goPathEscape,
 } from '../../src/providers/git/gitlab.js'
+import { goPathEscape } from '../../src/util/go-url.js'
 import { SendError } from '../../src/delivery/http.js'
 import type {
   CurrentStatus,

@@ -441,13 +441,13 @@ describe('Provider conversion', () => {
   })
 
   it('a known type flux-notify does not implement yet is an error, and the Provider is left out', () => {
-    const config = loadText(provider('v1beta3', ['  type: msteams']))
+    const config = loadText(provider('v1beta3', ['  type: nats']))
     expect(config.providers.size).toBe(0)
     expect(config.problems).toMatchObject([
       {
         severity: 'error',
         message:
-          'Provider/flux-system/p: spec.type: provider type msteams is not supported by flux-notify yet',
+          'Provider/flux-system/p: spec.type: provider type nats is not supported by flux-notify yet',
         location: { line: 5 },
       },
     ])

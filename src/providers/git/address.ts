@@ -6,6 +6,7 @@
  *   else a local path.
  * - `githubRepository` adds the GitHub rules: `owner/repo`, and the API base go-github derives.
  */
+import { goQuote } from '../../util/go-strings.js'
 import { parseGoUrl } from '../../util/go-url.js'
 
 /** The Git transports chainguard-dev/git-urls accepts as URL schemes. */
@@ -46,6 +47,26 @@ function gitUrl(address: string): { scheme: string; host: string; path: string }
   const scp = SCP_SYNTAX.exec(address)
   if (scp) return { scheme: 'ssh', host: scp[2]!, path: scp[3]! }
   return { scheme: 'file', host: '', path: address }
+}
+
+/**
+ * The address's id split at `/`, when it has exactly `count` parts (`owner/repo`: 2), else the
+ * controller's `invalid repository id "<id>"`.
+ */
+export function gitRepositoryParts(
+  address: string,
+  count: number,
+): { host: string; id: string; parts: string[] } | { error: string } {
+  const { host, id } = parseGitAddress(address)
+  const parts = id.split('/')
+  if (parts.length !== count) return { error: `invalid repository id ${goQuote(id)}` }
+  return { host, id, parts }
+}
+
+/** `owner/repo` (as a status's `repository` holds it) split at its first `/`. */
+export function splitOwnerRepo(repository: string): { owner: string; repo: string } {
+  const slash = repository.indexOf('/')
+  return { owner: repository.slice(0, slash), repo: repository.slice(slash + 1) }
 }
 
 export interface GitHubRepository {

@@ -15,7 +15,6 @@ import type { ProviderConnection } from '../../delivery/transport.js'
 import { randomUUID } from 'node:crypto'
 import { sendRequest } from '../../delivery/http.js'
 import { goJson } from '../../util/go-json.js'
-import { goQuote } from '../../util/go-strings.js'
 import type {
   CommitStatusClient,
   CommitStatusModule,
@@ -24,9 +23,10 @@ import type {
   Notification,
   ResolvedProvider,
 } from '../types.js'
-import { parseGitAddress } from './address.js'
+import { gitRepositoryParts } from './address.js'
 import { failedStatusCode, goStatusText, parseJsonBody } from './bitbucket.js'
-import { commitShaFromEvent } from './revision.js'
+import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
 import { formatNameAndDescription } from './status-text.js'
 
 export const AZURE_DEVOPS_API_VERSION = '6.0'
@@ -54,9 +54,9 @@ export interface AzureDevOpsRepository {
 
 /** The address as the controller reads it: exactly `org/project/_git/repo` (3rd part unchecked). */
 export function azureDevOpsRepository(address: string): AzureDevOpsRepository | { error: string } {
-  const { host, id } = parseGitAddress(address)
-  const parts = id.split('/')
-  if (parts.length !== 4) return { error: `invalid repository id ${goQuote(id)}` }
+  const split = gitRepositoryParts(address, 4)
+  if ('error' in split) return split
+  const { host, id, parts } = split
   const orgUrl = `${host}/${parts[0]!}`.replace(/\/+$/u, '').toLowerCase()
   return { orgUrl, project: parts[1]!, repo: parts[3]!, id }
 }
@@ -77,28 +77,30 @@ export function azureGenre(metadata: Record<string, string> | undefined): string
   return FLUX_GENRE
 }
 
+/** `toAzureDevOpsState`; a Progressing event is not posted, as for GitHub. */
+const AZURE_DEVOPS_STATES: CommitStateTable = {
+  type: 'azuredevops',
+  info: 'succeeded',
+  error: 'error',
+  noState: "can't convert to azure devops state",
+}
+
+/** The address id, `org/project/_git/repo`: the repository an Azure DevOps status goes to. */
+function azureDevOpsRepositoryId(address: string): string | { error: string } {
+  const repository = azureDevOpsRepository(address)
+  return 'error' in repository ? repository : repository.id
+}
+
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  if (event.reason === 'Progressing') {
-    return { skip: 'reason Progressing is not posted to azuredevops' }
-  }
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  let state: string
-  if (event.severity === 'info') state = 'succeeded'
-  else if (event.severity === 'error') state = 'error'
-  else return { skip: "can't convert to azure devops state" }
-  const repository = azureDevOpsRepository(provider.address)
-  if ('error' in repository) return { skip: repository.error }
+  const { event } = notification
+  const target = commitStatusTarget(notification, AZURE_DEVOPS_STATES, azureDevOpsRepositoryId)
+  if ('skip' in target) return target
   return {
-    repository: repository.id,
-    sha,
+    ...target,
     context,
-    state,
     description: formatNameAndDescription(event).description,
     genre: azureGenre(event.metadata),
   }
@@ -112,11 +114,7 @@ function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean 
   const existing = current.find(
     (status) => status.context === desired.context && status.genre === desired.genre,
   )
-  return (
-    existing !== undefined &&
-    existing.state === desired.state &&
-    existing.description === desired.description
-  )
+  return showsSameStatus(existing, desired)
 }
 
 /** One `GitStatus` of the list, as far as we read it. */

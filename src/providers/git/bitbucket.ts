@@ -15,7 +15,6 @@ import { STATUS_CODES } from 'node:http'
 import { MAX_BODY_BYTES, sendRequest, SendError } from '../../delivery/http.js'
 import { parseGoUrl } from '../../util/go-url.js'
 import { goJson } from '../../util/go-json.js'
-import { goQuote } from '../../util/go-strings.js'
 import type {
   CommitStatusClient,
   CommitStatusModule,
@@ -24,8 +23,9 @@ import type {
   Notification,
   ResolvedProvider,
 } from '../types.js'
-import { parseGitAddress } from './address.js'
-import { commitShaFromEvent } from './revision.js'
+import { gitRepositoryParts, splitOwnerRepo } from './address.js'
+import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
 import { formatNameAndDescription } from './status-text.js'
 
 export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0'
@@ -113,10 +113,9 @@ function credentials(token: string): Credentials | { error: string } {
 
 /** `owner/repo_slug` from the address: exactly two parts, whatever the host. */
 function bitbucketRepository(address: string): { owner: string; repo: string } | { error: string } {
-  const { id } = parseGitAddress(address)
-  const parts = id.split('/')
-  if (parts.length !== 2) return { error: `invalid repository id ${goQuote(id)}` }
-  return { owner: parts[0]!, repo: parts[1]! }
+  const split = gitRepositoryParts(address, 2)
+  if ('error' in split) return split
+  return { owner: split.parts[0]!, repo: split.parts[1]! }
 }
 
 /** The constructor checks in the controller's order: empty token, token format, repository id. */
@@ -130,34 +129,30 @@ function validate(provider: ResolvedProvider): string | undefined {
   return undefined
 }
 
-/** `toBitbucketState`: info → SUCCESSFUL, error → FAILED. */
-function bitbucketState(severity: string): string | undefined {
-  if (severity === 'info') return 'SUCCESSFUL'
-  if (severity === 'error') return 'FAILED'
-  return undefined
+/** `toBitbucketState`; a Progressing event is not posted, as for GitHub. */
+const BITBUCKET_STATES: CommitStateTable = {
+  type: 'bitbucket',
+  info: 'SUCCESSFUL',
+  error: 'FAILED',
+  noState: "can't convert to bitbucket state",
+}
+
+/** `owner/repo_slug`: the repository a Bitbucket status goes to. */
+function bitbucketRepositoryId(address: string): string | { error: string } {
+  const repository = bitbucketRepository(address)
+  return 'error' in repository ? repository : `${repository.owner}/${repository.repo}`
 }
 
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  if (event.reason === 'Progressing') {
-    return { skip: 'reason Progressing is not posted to bitbucket' }
-  }
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  const state = bitbucketState(event.severity)
-  if (state === undefined) return { skip: "can't convert to bitbucket state" }
-  const repository = bitbucketRepository(provider.address)
-  if ('error' in repository) return { skip: repository.error }
-  const { name, description } = formatNameAndDescription(event)
+  const target = commitStatusTarget(notification, BITBUCKET_STATES, bitbucketRepositoryId)
+  if ('skip' in target) return target
+  const { name, description } = formatNameAndDescription(notification.event)
   return {
-    repository: `${repository.owner}/${repository.repo}`,
-    sha,
+    ...target,
     context: sha1Hex(context),
-    state,
     description,
     name,
     targetUrl: BITBUCKET_STATUS_URL,
@@ -169,11 +164,9 @@ function desiredStatus(
  * are both equal. A key holds one status per commit (a POST with the same key replaces it).
  */
 function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
-  const existing = current.find((status) => status.context === desired.context)
-  return (
-    existing !== undefined &&
-    existing.state === desired.state &&
-    existing.description === desired.description
+  return showsSameStatus(
+    current.find((status) => status.context === desired.context),
+    desired,
   )
 }
 
@@ -183,11 +176,6 @@ interface StatusPage {
   next?: unknown
 }
 
-function splitRepository(repository: string): { owner: string; repo: string } {
-  const slash = repository.indexOf('/')
-  return { owner: repository.slice(0, slash), repo: repository.slice(slash + 1) }
-}
-
 export function createBitbucketStatusClient(
   base: string,
   creds: Credentials,
@@ -195,7 +183,7 @@ export function createBitbucketStatusClient(
 ): CommitStatusClient {
   const authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`, 'utf8').toString('base64')}`
   const commitUrl = (repository: string, sha: string) => {
-    const { owner, repo } = splitRepository(repository)
+    const { owner, repo } = splitOwnerRepo(repository)
     return (
       `${base}/repositories/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}` +
       `/commit/${encodeURIComponent(sha)}`
@@ -283,7 +271,8 @@ function nextPageUrl(next: unknown, origin: string): string | undefined {
   }
 }
 
-function errorMessage(error: unknown): string {
+/** An error's message, or the thrown value as text. */
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 

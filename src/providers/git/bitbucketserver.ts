@@ -21,8 +21,15 @@ import type {
   Notification,
   ResolvedProvider,
 } from '../types.js'
-import { failedStatusCode, goStatusText, parseJsonBody, sha1Hex } from './bitbucket.js'
-import { commitShaFromEvent } from './revision.js'
+import {
+  errorMessage,
+  failedStatusCode,
+  goStatusText,
+  parseJsonBody,
+  sha1Hex,
+} from './bitbucket.js'
+import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
 import { formatNameAndDescription } from './status-text.js'
 
 /** Build statuses per page we ask for; Bitbucket's own default is 25. */
@@ -96,36 +103,38 @@ function validate(provider: ResolvedProvider): string | undefined {
   return undefined
 }
 
+/** `toBitbucketServerState`; a Progressing event is not posted, as for GitHub. */
+const BITBUCKET_SERVER_STATES: CommitStateTable = {
+  type: 'bitbucketserver',
+  info: 'SUCCESSFUL',
+  error: 'FAILED',
+  noState:
+    "couldn't convert to bitbucket server state: bitbucket server state generated on info or error events only",
+}
+
+/** `project/repo`: the repository a Bitbucket Server status goes to. */
+function bitbucketServerRepositoryId(address: string): string | { error: string } {
+  const repository = bitbucketServerRepository(address)
+  return 'error' in repository ? repository : `${repository.project}/${repository.repo}`
+}
+
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  if (event.reason === 'Progressing') {
-    return { skip: 'reason Progressing is not posted to bitbucketserver' }
-  }
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  let state: string
-  if (event.severity === 'info') state = 'SUCCESSFUL'
-  else if (event.severity === 'error') state = 'FAILED'
-  else {
-    return {
-      skip: "couldn't convert to bitbucket server state: bitbucket server state generated on info or error events only",
-    }
-  }
-  const repository = bitbucketServerRepository(provider.address)
-  if ('error' in repository) return { skip: repository.error }
-  const { name, description } = formatNameAndDescription(event)
+  const target = commitStatusTarget(
+    notification,
+    BITBUCKET_SERVER_STATES,
+    bitbucketServerRepositoryId,
+  )
+  if ('skip' in target) return target
+  const { name, description } = formatNameAndDescription(notification.event)
   return {
-    repository: `${repository.project}/${repository.repo}`,
-    sha,
+    ...target,
     context: sha1Hex(context),
-    state,
     description,
     name: `${name} [${description}]`,
-    targetUrl: provider.address,
+    targetUrl: notification.provider.address,
   }
 }
 
@@ -135,12 +144,7 @@ function desiredStatus(
  */
 function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
   const existing = current.find((status) => status.context === desired.context)
-  return (
-    existing !== undefined &&
-    existing.state === desired.state &&
-    existing.description === desired.description &&
-    existing.name === desired.name
-  )
+  return showsSameStatus(existing, desired) && existing?.name === desired.name
 }
 
 /** One page of `GET /rest/build-status/latest/commits/<sha>`, as far as we read it. */
@@ -241,10 +245,6 @@ export function createBitbucketServerStatusClient(
       }
     },
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }
 
 export const bitbucketServer: CommitStatusModule = {

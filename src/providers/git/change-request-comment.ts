@@ -25,10 +25,10 @@ import type {
 import { CHANGE_REQUEST_METADATA_KEY, formatMarkdownPost } from '../markdown.js'
 import { githubRepository, parseGitAddress } from './address.js'
 import { describeError } from './github.js'
-import { githubAppInstallationToken, usesGitHubApp } from './github-app.js'
-import { validateGitHubProvider } from './github-dispatch.js'
+import { githubAppInstallationToken, usesGitHubApp, validateGitHubProvider } from './github-app.js'
 import { githubClientFor, requestSignal } from './octokit.js'
 import type { Octokit } from './octokit.js'
+import { emptyTokenError, tokenOrPassword } from './token.js'
 
 /** The marker prefix: GitHub and Gitea say "PR", GitLab says "MR". */
 const PR_PREFIX = 'flux-pr-comment-key'
@@ -90,11 +90,6 @@ function validateUid(provider: ResolvedProvider): string | undefined {
   return provider.uid === '' ? 'provider UID cannot be empty' : undefined
 }
 
-/** The token GitHub, GitLab and Gitea clients use: the secret's `token`, else its `password`. */
-function tokenOf(provider: ResolvedProvider): string {
-  return provider.token !== '' ? provider.token : provider.password
-}
-
 /** A comment as the three hosts describe it, reduced to what matching needs. */
 interface HostComment {
   id: number
@@ -102,28 +97,44 @@ interface HostComment {
   body: string
 }
 
+/** What the shared upsert needs of one host: the calls, each with the host's own error text. */
+interface CommentHost {
+  /** the marker prefix, `PR_PREFIX` or `MR_PREFIX` */
+  prefix: string
+  /** the login (user name) of the account we write as */
+  login(signal: AbortSignal): Promise<string>
+  /** every comment on change request `number`, oldest first */
+  list(number: number, signal: AbortSignal): Promise<HostComment[]>
+  update(number: number, id: number, body: string, signal: AbortSignal): Promise<void>
+  create(number: number, body: string, signal: AbortSignal): Promise<void>
+}
+
 /**
  * The shared upsert: find our comment by author and marker (the first one, oldest first), update
  * it when its body differs, or create it.
  */
-async function upsert(
-  comments: HostComment[],
-  login: string,
-  marker: string,
-  body: string,
-  update: (id: number) => Promise<void>,
-  create: () => Promise<void>,
-): Promise<CommentOutcome> {
-  // an empty login would match comments whose author the host did not show
-  if (login === '') throw new Error('could not get the authenticated user: the answer has no login')
-  const ours = comments.find((c) => c.author === login && c.body.includes(marker))
-  if (ours === undefined) {
-    await create()
-    return 'created'
+function commentClient(provider: ResolvedProvider, host: CommentHost): ChangeRequestClient {
+  return {
+    async upsertComment(notification, signal): Promise<CommentOutcome> {
+      const number = targetOrThrow(notification)
+      const body = commentBody(host.prefix, provider.uid, notification.event)
+      const marker = commentMarker(host.prefix, provider.uid, notification.event)
+      const login = await host.login(signal)
+      const comments = await host.list(number, signal)
+      // an empty login would match comments whose author the host did not show
+      if (login === '') {
+        throw new Error('could not get the authenticated user: the answer has no login')
+      }
+      const ours = comments.find((c) => c.author === login && c.body.includes(marker))
+      if (ours === undefined) {
+        await host.create(number, body, signal)
+        return 'created'
+      }
+      if (ours.body === body) return 'unchanged'
+      await host.update(number, ours.id, body, signal)
+      return 'updated'
+    },
   }
-  if (ours.body === body) return 'unchanged'
-  await update(ours.id)
-  return 'updated'
 }
 
 /**
@@ -242,55 +253,45 @@ async function createGitHubClient(provider: ResolvedProvider): Promise<ChangeReq
     return comments
   }
 
-  return {
-    async upsertComment(notification, signal) {
-      const issue = targetOrThrow(notification)
-      const body = commentBody(PR_PREFIX, provider.uid, notification.event)
-      const marker = commentMarker(PR_PREFIX, provider.uid, notification.event)
-      const me = await login(signal)
-      const comments = await listComments(issue, signal)
-      return upsert(
-        comments,
-        me,
-        marker,
-        body,
-        async (id) => {
-          try {
-            await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-              owner,
-              repo,
-              comment_id: id,
-              body,
-              headers: GITHUB_HEADERS,
-              request: { signal: requestSignal(signal) },
-            })
-          } catch (error) {
-            throw new Error(
-              `could not update comment ${id} on ${where(issue)}: ${describeError(error, signal)}`,
-              { cause: error },
-            )
-          }
-        },
-        async () => {
-          try {
-            await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-              owner,
-              repo,
-              issue_number: issue,
-              body,
-              headers: GITHUB_HEADERS,
-              request: { signal: requestSignal(signal) },
-            })
-          } catch (error) {
-            throw new Error(
-              `could not create comment on ${where(issue)}: ${describeError(error, signal)}`,
-              { cause: error },
-            )
-          }
-        },
-      )
+  return commentClient(provider, {
+    prefix: PR_PREFIX,
+    login,
+    list: listComments,
+    async update(issue, id, body, signal) {
+      try {
+        await octokit.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+          owner,
+          repo,
+          comment_id: id,
+          body,
+          headers: GITHUB_HEADERS,
+          request: { signal: requestSignal(signal) },
+        })
+      } catch (error) {
+        throw new Error(
+          `could not update comment ${id} on ${where(issue)}: ${describeError(error, signal)}`,
+          { cause: error },
+        )
+      }
     },
-  }
+    async create(issue, body, signal) {
+      try {
+        await octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner,
+          repo,
+          issue_number: issue,
+          body,
+          headers: GITHUB_HEADERS,
+          request: { signal: requestSignal(signal) },
+        })
+      } catch (error) {
+        throw new Error(
+          `could not create comment on ${where(issue)}: ${describeError(error, signal)}`,
+          { cause: error },
+        )
+      }
+    },
+  })
 }
 
 export const githubPullRequestComment: ChangeRequestModule = {
@@ -376,10 +377,7 @@ function numberAt(value: unknown, key: string): number {
 const GITLAB_PAGE_SIZE = 20
 
 function validateGitLab(provider: ResolvedProvider): string | undefined {
-  const uid = validateUid(provider)
-  if (uid !== undefined) return uid
-  if (tokenOf(provider) === '') return 'gitlab token cannot be empty'
-  return undefined
+  return validateUid(provider) ?? emptyTokenError(provider, 'gitlab')
 }
 
 /**
@@ -395,7 +393,7 @@ async function createGitLabClient(provider: ResolvedProvider): Promise<ChangeReq
   const { host, id } = parseGitAddress(provider.address)
   const api = `${host}/api/v4`
   const project = `${api}/projects/${gitlabProjectSegment(id)}`
-  const auth = { 'PRIVATE-TOKEN': tokenOf(provider) }
+  const auth = { 'PRIVATE-TOKEN': tokenOrPassword(provider) }
   const where = (n: number) => `${id}!${n}`
 
   const login = onceOnSuccess(async (signal) => {
@@ -431,38 +429,29 @@ async function createGitLabClient(provider: ResolvedProvider): Promise<ChangeReq
     return notes
   }
 
-  return {
-    async upsertComment(notification, signal) {
-      const mr = targetOrThrow(notification)
-      const body = commentBody(MR_PREFIX, provider.uid, notification.event)
-      const marker = commentMarker(MR_PREFIX, provider.uid, notification.event)
-      const me = await login(signal)
-      const notes = await listNotes(mr, signal)
-      const notesUrl = `${project}/merge_requests/${mr}/notes`
-      return upsert(
-        notes,
-        me,
-        marker,
-        body,
-        async (noteId) => {
-          await callJson(
-            provider,
-            jsonRequest('PUT', `${notesUrl}/${noteId}`, auth, { body }),
-            signal,
-            `could not update note ${noteId} on ${where(mr)}`,
-          )
-        },
-        async () => {
-          await callJson(
-            provider,
-            jsonRequest('POST', notesUrl, auth, { body }),
-            signal,
-            `could not create note on ${where(mr)}`,
-          )
-        },
+  const notesUrl = (mr: number) => `${project}/merge_requests/${mr}/notes`
+
+  return commentClient(provider, {
+    prefix: MR_PREFIX,
+    login,
+    list: listNotes,
+    async update(mr, noteId, body, signal) {
+      await callJson(
+        provider,
+        jsonRequest('PUT', `${notesUrl(mr)}/${noteId}`, auth, { body }),
+        signal,
+        `could not update note ${noteId} on ${where(mr)}`,
       )
     },
-  }
+    async create(mr, body, signal) {
+      await callJson(
+        provider,
+        jsonRequest('POST', notesUrl(mr), auth, { body }),
+        signal,
+        `could not create note on ${where(mr)}`,
+      )
+    },
+  })
 }
 
 export const gitlabMergeRequestComment: ChangeRequestModule = {
@@ -493,9 +482,8 @@ function giteaRepository(address: string):
 }
 
 function validateGitea(provider: ResolvedProvider): string | undefined {
-  const uid = validateUid(provider)
-  if (uid !== undefined) return uid
-  if (tokenOf(provider) === '') return 'gitea token cannot be empty'
+  const problem = validateUid(provider) ?? emptyTokenError(provider, 'gitea')
+  if (problem !== undefined) return problem
   const repository = giteaRepository(provider.address)
   if ('error' in repository) return repository.error
   return undefined
@@ -506,7 +494,7 @@ async function createGiteaClient(provider: ResolvedProvider): Promise<ChangeRequ
   if ('error' in repository) throw new Error(repository.error)
   const { api, owner, repo } = repository
   const repoUrl = `${api}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`
-  const auth = { Authorization: `token ${tokenOf(provider)}` }
+  const auth = { Authorization: `token ${tokenOrPassword(provider)}` }
   const where = (n: number) => `${owner}/${repo}#${n}`
 
   const login = onceOnSuccess(async (signal) => {
@@ -548,37 +536,27 @@ async function createGiteaClient(provider: ResolvedProvider): Promise<ChangeRequ
     return comments
   }
 
-  return {
-    async upsertComment(notification, signal) {
-      const issue = targetOrThrow(notification)
-      const body = commentBody(PR_PREFIX, provider.uid, notification.event)
-      const marker = commentMarker(PR_PREFIX, provider.uid, notification.event)
-      const me = await login(signal)
-      const comments = await listIssueComments(issue, signal)
-      return upsert(
-        comments,
-        me,
-        marker,
-        body,
-        async (id) => {
-          await callJson(
-            provider,
-            jsonRequest('PATCH', `${repoUrl}/issues/comments/${id}`, auth, { body }),
-            signal,
-            `could not update comment ${id} on ${where(issue)}`,
-          )
-        },
-        async () => {
-          await callJson(
-            provider,
-            jsonRequest('POST', `${repoUrl}/issues/${issue}/comments`, auth, { body }),
-            signal,
-            `could not create comment on ${where(issue)}`,
-          )
-        },
+  return commentClient(provider, {
+    prefix: PR_PREFIX,
+    login,
+    list: listIssueComments,
+    async update(issue, id, body, signal) {
+      await callJson(
+        provider,
+        jsonRequest('PATCH', `${repoUrl}/issues/comments/${id}`, auth, { body }),
+        signal,
+        `could not update comment ${id} on ${where(issue)}`,
       )
     },
-  }
+    async create(issue, body, signal) {
+      await callJson(
+        provider,
+        jsonRequest('POST', `${repoUrl}/issues/${issue}/comments`, auth, { body }),
+        signal,
+        `could not create comment on ${where(issue)}`,
+      )
+    },
+  })
 }
 
 export const giteaPullRequestComment: ChangeRequestModule = {

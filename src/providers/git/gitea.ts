@@ -11,7 +11,6 @@
 import { sendRequest } from '../../delivery/http.js'
 import type { HttpResponse } from '../../delivery/http.js'
 import { goJson } from '../../util/go-json.js'
-import { goQuote } from '../../util/go-strings.js'
 import type {
   CommitStatusClient,
   CommitStatusModule,
@@ -20,10 +19,19 @@ import type {
   Notification,
   ResolvedProvider,
 } from '../types.js'
-import { parseGitAddress } from './address.js'
-import { goPathEscape, httpFailure } from './gitlab.js'
-import { commitShaFromEvent } from './revision.js'
+import { goPathEscape } from '../../util/go-url.js'
+import { gitRepositoryParts, splitOwnerRepo } from './address.js'
+import {
+  commitState,
+  commitStatusTarget,
+  newestFirstById,
+  parseObjectList,
+  showsSameStatus,
+} from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
+import { httpFailure } from './gitlab.js'
 import { formatNameAndDescription } from './status-text.js'
+import { emptyTokenError, tokenOrPassword } from './token.js'
 
 /** The page size the controller asks for, which is also Gitea's default `MAX_RESPONSE_ITEMS`. */
 const PAGE_LIMIT = 50
@@ -45,55 +53,55 @@ export interface GiteaRepository {
 
 /** A `gitea` address: exactly `owner/repo` on the host, else the controller's error. */
 export function giteaRepository(address: string): GiteaRepository | { error: string } {
-  const { host, id } = parseGitAddress(address)
-  const parts = id.split('/')
-  if (parts.length !== 2) return { error: `invalid repository id ${goQuote(id)}` }
+  const split = gitRepositoryParts(address, 2)
+  if ('error' in split) return split
+  const { host, parts } = split
   return { owner: parts[0]!, repo: parts[1]!, host, apiBase: `${host}/api/v1` }
-}
-
-/** The token the controller uses: the secret's `token`, else its `password`. */
-function giteaToken(provider: ResolvedProvider): string {
-  return provider.token !== '' ? provider.token : provider.password
 }
 
 /** `NewGitea`'s checks, in its order: the token, then the repository id. */
 function validate(provider: ResolvedProvider): string | undefined {
-  if (giteaToken(provider) === '') return 'gitea token cannot be empty'
+  const token = emptyTokenError(provider, 'gitea')
+  if (token !== undefined) return token
   const repository = giteaRepository(provider.address)
   if ('error' in repository) return repository.error
   return undefined
 }
 
 /**
- * `toGiteaState`: a Progressing event is `pending` whatever its severity, otherwise info →
- * success and error → failure; anything else has no Gitea state.
+ * `toGiteaState`: a Progressing event is `pending` whatever its severity — Gitea, unlike the
+ * other hosts, does get Progressing — otherwise info → success and error → failure.
  */
+const GITEA_STATES: CommitStateTable = {
+  type: 'gitea',
+  info: 'success',
+  error: 'failure',
+  progressing: 'pending',
+  noState: "can't convert to gitea state",
+}
+
+/** The Gitea state of an event's reason and severity; undefined when it has none. */
 export function giteaState(reason: string, severity: string): string | undefined {
-  if (reason === 'Progressing') return 'pending'
-  if (severity === 'info') return 'success'
-  if (severity === 'error') return 'failure'
-  return undefined
+  return commitState(reason, severity, GITEA_STATES)
+}
+
+/** `owner/repo`: the repository a Gitea status goes to. */
+function giteaRepositoryId(address: string): string | { error: string } {
+  const repository = giteaRepository(address)
+  return 'error' in repository ? repository : `${repository.owner}/${repository.repo}`
 }
 
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  const state = giteaState(event.reason, event.severity)
-  if (state === undefined) return { skip: "can't convert to gitea state" }
-  const repository = giteaRepository(provider.address)
-  if ('error' in repository) return { skip: repository.error }
+  const target = commitStatusTarget(notification, GITEA_STATES, giteaRepositoryId)
+  if ('skip' in target) return target
+  // Gitea takes long descriptions, and the controller never shortens them.
   return {
-    repository: `${repository.owner}/${repository.repo}`,
-    sha,
+    ...target,
     context,
-    state,
-    // Gitea takes long descriptions, and the controller never shortens them.
-    description: formatNameAndDescription(event).description,
+    description: formatNameAndDescription(notification.event).description,
   }
 }
 
@@ -105,9 +113,7 @@ function desiredStatus(
 function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
   for (const status of current) {
     if (status.context === '' || status.state === '' || status.description === '') continue
-    if (status.context === desired.context) {
-      return status.state === desired.state && status.description === desired.description
-    }
+    if (status.context === desired.context) return showsSameStatus(status, desired)
   }
   return false
 }
@@ -228,9 +234,7 @@ async function checkServerVersion(
 }
 
 function repositoryPath(apiBase: string, repository: string): string {
-  const slash = repository.indexOf('/')
-  const owner = repository.slice(0, slash)
-  const repo = repository.slice(slash + 1)
+  const { owner, repo } = splitOwnerRepo(repository)
   return `${apiBase}/repos/${goPathEscape(owner)}/${goPathEscape(repo)}`
 }
 
@@ -239,7 +243,7 @@ export async function createGiteaStatusClient(
 ): Promise<CommitStatusClient> {
   const repository = giteaRepository(provider.address)
   if ('error' in repository) throw new Error(repository.error)
-  const token = giteaToken(provider)
+  const token = tokenOrPassword(provider)
   await checkServerVersion(provider, repository, token, AbortSignal.timeout(provider.timeoutMs))
   const { apiBase } = repository
 
@@ -260,7 +264,7 @@ export async function createGiteaStatusClient(
             cause: error,
           })
         }
-        const items = parseList(response.body)
+        const items = parseObjectList<GiteaCommitStatus>(response.body)
         if (items === undefined) {
           throw new Error(
             'could not list commit statuses: the answer is not a list of commit statuses',
@@ -278,8 +282,7 @@ export async function createGiteaStatusClient(
       }
       // Gitea lists newest first already; ordering by id keeps that exact for statuses created
       // within the same second, which Gitea's timestamps cannot tell apart.
-      statuses.sort((a, b) => b.id - a.id)
-      return statuses.map(({ id: _id, ...status }) => status)
+      return newestFirstById(statuses)
     },
 
     async writeStatus(status, signal) {
@@ -306,18 +309,6 @@ export async function createGiteaStatusClient(
         })
       }
     },
-  }
-}
-
-function parseList(body: string): GiteaCommitStatus[] | undefined {
-  try {
-    const value: unknown = JSON.parse(body)
-    if (!Array.isArray(value)) return undefined
-    return value.filter(
-      (item): item is GiteaCommitStatus => item !== null && typeof item === 'object',
-    )
-  } catch {
-    return undefined
   }
 }
 

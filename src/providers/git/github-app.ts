@@ -28,6 +28,9 @@ import {
   isLocalHost,
 } from '../../delivery/transport.js'
 import type { TlsMaterial } from '../../delivery/transport.js'
+import type { ResolvedProvider } from '../types.js'
+import { githubRepository } from './address.js'
+import { tokenOrPassword } from './token.js'
 
 /** The secret keys the controller reads (fluxcd/pkg `git/github`). */
 export const APP_ID_KEY = 'githubAppID'
@@ -154,6 +157,28 @@ export function githubAppBaseUrl(
   } catch {
     return { error: `invalid API URL: parse ${JSON.stringify(base)}: invalid URL` }
   }
+}
+
+/**
+ * The constructor checks of every GitHub-family type (`github`, `githubdispatch`,
+ * `githubpullrequestcomment`), in the controller's order: credentials first (a token, or
+ * complete GitHub App settings), then the address. The App's token itself is fetched on first use.
+ */
+export function validateGitHubProvider(provider: ResolvedProvider): string | undefined {
+  if (tokenOrPassword(provider) === '') {
+    if (!Object.hasOwn(provider.secretData, APP_ID_KEY)) {
+      return 'github token or github app details must be specified'
+    }
+    const app = githubAppSettings(provider.secretData)
+    if ('error' in app) return app.error
+  }
+  const repository = githubRepository(provider.address)
+  if ('error' in repository) return repository.error
+  if (tokenOrPassword(provider) === '') {
+    const base = githubAppBaseUrl(provider.secretData, repository.apiBase)
+    if (typeof base !== 'string') return base.error
+  }
+  return undefined
 }
 
 function base64url(data: string | Buffer): string {

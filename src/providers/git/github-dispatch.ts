@@ -13,39 +13,8 @@ import { eventJson } from '../event-json.js'
 import type { Notification, NotifierModule, Rendered, ResolvedProvider } from '../types.js'
 import { goJson, RawJson } from '../../util/go-json.js'
 import { githubRepository } from './address.js'
-import {
-  APP_ID_KEY,
-  githubAppBaseUrl,
-  githubAppInstallationToken,
-  githubAppSettings,
-  usesGitHubApp,
-} from './github-app.js'
-
-/** The token the controller would use: the secret's `token`, else its `password`. */
-function githubToken(provider: ResolvedProvider): string {
-  return provider.token !== '' ? provider.token : provider.password
-}
-
-/**
- * The constructor checks of every GitHub-family type, in the controller's order: credentials
- * first (a token, or complete GitHub App settings), then the address.
- */
-export function validateGitHubProvider(provider: ResolvedProvider): string | undefined {
-  if (githubToken(provider) === '') {
-    if (!Object.hasOwn(provider.secretData, APP_ID_KEY)) {
-      return 'github token or github app details must be specified'
-    }
-    const app = githubAppSettings(provider.secretData)
-    if ('error' in app) return app.error
-  }
-  const repository = githubRepository(provider.address)
-  if ('error' in repository) return repository.error
-  if (githubToken(provider) === '') {
-    const base = githubAppBaseUrl(provider.secretData, repository.apiBase)
-    if (typeof base !== 'string') return base.error
-  }
-  return undefined
-}
+import { githubAppInstallationToken, usesGitHubApp, validateGitHubProvider } from './github-app.js'
+import { tokenOrPassword } from './token.js'
 
 /**
  * With GitHub App credentials, the installation token (cached for the run by `github-app.ts`)
@@ -80,7 +49,7 @@ function render(notification: Notification): Rendered {
   const repository = githubRepository(provider.address)
   // validate() refuses such a provider at load time; never send to a half-parsed address.
   if ('error' in repository) return { skip: repository.error }
-  const token = githubToken(provider)
+  const token = tokenOrPassword(provider)
   // With App credentials the token comes from `prepare`; a dry run renders without one.
   if (token === '' && !usesGitHubApp(provider)) {
     return { skip: 'github token or github app details must be specified' }

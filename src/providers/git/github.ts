@@ -10,72 +10,40 @@ import type {
   CurrentStatus,
   DesiredStatus,
   Notification,
-  ResolvedProvider,
 } from '../types.js'
-import { githubRepository } from './address.js'
+import { githubRepository, splitOwnerRepo } from './address.js'
 import type { GitHubRepository } from './address.js'
-import { githubAppBaseUrl, githubAppSettings } from './github-app.js'
+import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
+import { validateGitHubProvider } from './github-app.js'
 import { githubClientFor, requestSignal } from './octokit.js'
 import type { Octokit } from './octokit.js'
-import { commitShaFromEvent } from './revision.js'
 import { fitDescription, formatNameAndDescription } from './status-text.js'
 
-/** The token the controller would use: the secret's `token`, else its `password`. */
-function githubToken(provider: ResolvedProvider): string {
-  return provider.token !== '' ? provider.token : provider.password
-}
-
 /**
- * The constructor checks, in the controller's order: credentials first (a token, or complete
- * GitHub App settings), then the address. The App's token itself is fetched on first use.
+ * `toGitHubState`. The controller posts nothing for Progressing: GitHub would show the commit as
+ * done too early.
  */
-function validate(provider: ResolvedProvider): string | undefined {
-  if (githubToken(provider) === '') {
-    if (!Object.hasOwn(provider.secretData, 'githubAppID')) {
-      return 'github token or github app details must be specified'
-    }
-    const app = githubAppSettings(provider.secretData)
-    if ('error' in app) return app.error
-  }
-  const repository = githubRepository(provider.address)
-  if ('error' in repository) return repository.error
-  if (githubToken(provider) === '') {
-    const base = githubAppBaseUrl(provider.secretData, repository.apiBase)
-    if (typeof base !== 'string') return base.error
-  }
-  return undefined
+const GITHUB_STATES: CommitStateTable = {
+  type: 'github',
+  info: 'success',
+  error: 'failure',
+  noState: "can't convert to github state",
 }
 
-/** `toGitHubState`: info → success, error → failure; anything else has no GitHub state. */
-function githubState(severity: string): string | undefined {
-  if (severity === 'info') return 'success'
-  if (severity === 'error') return 'failure'
-  return undefined
+/** `owner/repo`: the repository a GitHub status goes to. */
+function githubRepositoryId(address: string): string | { error: string } {
+  const repository = githubRepository(address)
+  return 'error' in repository ? repository : `${repository.owner}/${repository.repo}`
 }
 
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  // The controller posts nothing for Progressing: GitHub would show the commit as done too early.
-  if (event.reason === 'Progressing') return { skip: 'reason Progressing is not posted to github' }
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  const state = githubState(event.severity)
-  // Upstream this is an error (`can't convert to github state`); nothing can be posted either way,
-  // so we report it as a skip with the controller's words.
-  if (state === undefined) return { skip: "can't convert to github state" }
-  const repository = githubRepository(provider.address)
-  if ('error' in repository) return { skip: repository.error }
-  return {
-    repository: `${repository.owner}/${repository.repo}`,
-    sha,
-    context,
-    state,
-    description: githubDescription(event),
-  }
+  const target = commitStatusTarget(notification, GITHUB_STATES, githubRepositoryId)
+  if ('skip' in target) return target
+  return { ...target, context, description: githubDescription(notification.event) }
 }
 
 /** The description we post: the controller's text, cut to GitHub's 140-character limit. */
@@ -89,11 +57,9 @@ export function githubDescription(event: FluxEvent): string {
  * per context, so the first match is that one.
  */
 function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
-  const existing = current.find((status) => status.context === desired.context)
-  return (
-    existing !== undefined &&
-    existing.state === desired.state &&
-    existing.description === desired.description
+  return showsSameStatus(
+    current.find((status) => status.context === desired.context),
+    desired,
   )
 }
 
@@ -102,15 +68,10 @@ const API_VERSION_HEADERS = { 'x-github-api-version': '2022-11-28' }
 /** Enough pages for 10,000 contexts; a server that keeps sending pages past that is broken. */
 const MAX_STATUS_PAGES = 100
 
-function splitRepository(repository: string): { owner: string; repo: string } {
-  const slash = repository.indexOf('/')
-  return { owner: repository.slice(0, slash), repo: repository.slice(slash + 1) }
-}
-
 export function createGitHubStatusClient(octokit: Octokit): CommitStatusClient {
   return {
     async readStatuses(repository, sha, signal) {
-      const { owner, repo } = splitRepository(repository)
+      const { owner, repo } = splitOwnerRepo(repository)
       const statuses: CurrentStatus[] = []
       try {
         // The combined status holds the newest status of every context (the controller reads
@@ -148,7 +109,7 @@ export function createGitHubStatusClient(octokit: Octokit): CommitStatusClient {
     },
 
     async writeStatus(status, signal) {
-      const { owner, repo } = splitRepository(status.repository)
+      const { owner, repo } = splitOwnerRepo(status.repository)
       try {
         await octokit.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
           owner,
@@ -209,7 +170,8 @@ export function describeError(error: unknown, signal?: AbortSignal): string {
 export const github: CommitStatusModule = {
   type: 'github',
   class: 'commit-status',
-  validate,
+  // credentials first (a token, or complete GitHub App settings), then the address
+  validate: validateGitHubProvider,
   desiredStatus,
   isUnchanged,
   async createClient(provider) {

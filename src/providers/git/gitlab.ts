@@ -18,9 +18,18 @@ import type {
   Notification,
   ResolvedProvider,
 } from '../types.js'
+import { goPathEscape } from '../../util/go-url.js'
 import { parseGitAddress } from './address.js'
-import { commitShaFromEvent } from './revision.js'
+import {
+  commitState,
+  commitStatusTarget,
+  newestFirstById,
+  parseObjectList,
+  showsSameStatus,
+} from './commit-status.js'
+import type { CommitStateTable } from './commit-status.js'
 import { formatNameAndDescription } from './status-text.js'
+import { emptyTokenError, tokenOrPassword } from './token.js'
 
 /** GitLab's largest page. */
 const PER_PAGE = 100
@@ -48,22 +57,6 @@ export function gitlabProject(address: string): GitLabProject {
 }
 
 /**
- * Go's `url.PathEscape`: every UTF-8 byte outside `A-Za-z0-9-_.~$&+:=@` becomes `%XX`, so `/`
- * is escaped and the project path stays one segment.
- */
-export function goPathEscape(segment: string): string {
-  let out = ''
-  for (const byte of Buffer.from(segment, 'utf8')) {
-    const c = String.fromCharCode(byte)
-    out +=
-      byte < 0x80 && /[A-Za-z0-9\-_.~$&+:=@]/.test(c)
-        ? c
-        : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
-  }
-  return out
-}
-
-/**
  * client-go's escaping of a project id: `url.PathEscape`, and `.` as `%2E` too, because GitLab
  * (Rails) would read a dot in a path segment as a format suffix (`group/app.json`).
  */
@@ -71,43 +64,42 @@ export function gitlabPathEscape(segment: string): string {
   return goPathEscape(segment).replaceAll('.', '%2E')
 }
 
-/** The token the controller uses: the secret's `token`, else its `password`. */
-function gitlabToken(provider: ResolvedProvider): string {
-  return provider.token !== '' ? provider.token : provider.password
-}
-
 /** `NewGitLab`: only the token can be wrong; any address parses. */
 function validate(provider: ResolvedProvider): string | undefined {
-  if (gitlabToken(provider) === '') return 'gitlab token cannot be empty'
-  return undefined
+  return emptyTokenError(provider, 'gitlab')
+}
+
+/**
+ * `toGitLabState`. As for GitHub, a Progressing event would mark the commit done too early:
+ * nothing is posted.
+ */
+const GITLAB_STATES: CommitStateTable = {
+  type: 'gitlab',
+  info: 'success',
+  error: 'failed',
+  noState: "can't convert to gitlab state",
 }
 
 /** `toGitLabState`: info → success, error → failed; anything else has no GitLab state. */
 export function gitlabState(severity: string): string | undefined {
-  if (severity === 'info') return 'success'
-  if (severity === 'error') return 'failed'
-  return undefined
+  return commitState('', severity, GITLAB_STATES)
 }
 
 function desiredStatus(
   notification: Notification,
   context: string,
 ): DesiredStatus | { skip: string } {
-  const { event, provider } = notification
-  // As for GitHub, a Progressing event would mark the commit done too early: nothing is posted.
-  if (event.reason === 'Progressing') return { skip: 'reason Progressing is not posted to gitlab' }
-  const sha = commitShaFromEvent(event)
-  // design.md §3: no commit SHA, no failure. The controller logs this as a send error.
-  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
-  const state = gitlabState(event.severity)
-  if (state === undefined) return { skip: "can't convert to gitlab state" }
+  const target = commitStatusTarget(
+    notification,
+    GITLAB_STATES,
+    (address) => gitlabProject(address).projectId,
+  )
+  if ('skip' in target) return target
+  // GitLab takes long descriptions, and the controller never shortens them.
   return {
-    repository: gitlabProject(provider.address).projectId,
-    sha,
+    ...target,
     context,
-    state,
-    // GitLab takes long descriptions, and the controller never shortens them.
-    description: formatNameAndDescription(event).description,
+    description: formatNameAndDescription(notification.event).description,
   }
 }
 
@@ -118,11 +110,9 @@ function desiredStatus(
  * first), so an older equal status under a newer different one does not hide a change.
  */
 function isUnchanged(desired: DesiredStatus, current: CurrentStatus[]): boolean {
-  const existing = current.find((status) => status.context === desired.context)
-  return (
-    existing !== undefined &&
-    existing.state === desired.state &&
-    existing.description === desired.description
+  return showsSameStatus(
+    current.find((status) => status.context === desired.context),
+    desired,
   )
 }
 
@@ -218,7 +208,7 @@ export function httpFailure(error: unknown): { status: number; body: string } | 
 
 export function createGitLabStatusClient(provider: ResolvedProvider): CommitStatusClient {
   const { apiBase } = gitlabProject(provider.address)
-  const token = gitlabToken(provider)
+  const token = tokenOrPassword(provider)
   const projectBase = (projectId: string) => `${apiBase}/projects/${gitlabPathEscape(projectId)}`
 
   return {
@@ -247,7 +237,7 @@ export function createGitLabStatusClient(provider: ResolvedProvider): CommitStat
             cause: error,
           })
         }
-        const items = parseList(response.body)
+        const items = parseObjectList<GitLabCommitStatus>(response.body)
         if (items === undefined) {
           throw new Error(
             `unable to list commit status: GET ${url}: the answer is not a list of commit statuses`,
@@ -265,8 +255,7 @@ export function createGitLabStatusClient(provider: ResolvedProvider): CommitStat
       }
       // GitLab lists oldest first by default (and only newer GitLab versions take `sort`); the
       // ids grow with time, so sorting by id gives the newest first on every version.
-      statuses.sort((a, b) => b.id - a.id)
-      return statuses.map(({ id: _id, ...status }) => status)
+      return newestFirstById(statuses)
     },
 
     async writeStatus(status, signal) {
@@ -294,18 +283,6 @@ export function createGitLabStatusClient(provider: ResolvedProvider): CommitStat
         throw new Error(gitlabErrorText('POST', url, error), { cause: error })
       }
     },
-  }
-}
-
-function parseList(body: string): GitLabCommitStatus[] | undefined {
-  try {
-    const value: unknown = JSON.parse(body)
-    if (!Array.isArray(value)) return undefined
-    return value.filter(
-      (item): item is GitLabCommitStatus => item !== null && typeof item === 'object',
-    )
-  } catch {
-    return undefined
   }
 }
 

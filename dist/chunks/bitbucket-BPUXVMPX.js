@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h}from"./chunk-P3DZEQEV.js";import"./chunk-JWYKPOTX.js";import"./chunk-CBVIWFQD.js";import"./chunk-LOTC3GQ3.js";import"./chunk-J2MVBAN7.js";import"./chunk-SCUH2RVI.js";import"./chunk-XY7QUVLB.js";export{a as BITBUCKET_API_BASE_URL,b as BITBUCKET_STATUS_URL,h as bitbucket,g as createBitbucketStatusClient,d as failedStatusCode,e as goStatusText,f as parseJsonBody,c as sha1Hex};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c as a,d as b,e as c,f as d}from"./chunk-NSM3ALS3.js";import"./chunk-CBVIWFQD.js";import"./chunk-ZVUU7RLS.js";import"./chunk-LOTC3GQ3.js";import"./chunk-SCUH2RVI.js";import"./chunk-XY7QUVLB.js";export{b as createGitHubStatusClient,c as describeError,d as github,a as githubDescription};

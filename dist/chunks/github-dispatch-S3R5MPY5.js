@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-UMZBI3SK.js";import"./chunk-ZVUU7RLS.js";import"./chunk-LOTC3GQ3.js";import"./chunk-MNR7IINF.js";import"./chunk-J2MVBAN7.js";import"./chunk-SCUH2RVI.js";import"./chunk-XY7QUVLB.js";export{c as dispatchBody,b as dispatchEventType,d as githubDispatch,a as validateGitHubProvider};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h,i}from"./chunk-U7LK6MFC.js";import"./chunk-JWYKPOTX.js";import"./chunk-CBVIWFQD.js";import"./chunk-LOTC3GQ3.js";import"./chunk-J2MVBAN7.js";import"./chunk-SCUH2RVI.js";import"./chunk-XY7QUVLB.js";export{h as createGitLabStatusClient,i as gitlab,f as gitlabErrorText,e as gitlabNextPage,c as gitlabPathEscape,a as gitlabProject,d as gitlabState,b as goPathEscape,g as httpFailure};

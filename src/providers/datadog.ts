@@ -1,0 +1,110 @@
+/**
+ * `datadog` (reference §5.19, the controller's `datadog.go` over datadog-api-client-go's v1 Events
+ * API): one event POSTed to `<scheme>://<host>/api/v1/events` with the API key in `DD-API-KEY`.
+ * The SDK is not needed for one JSON request; we build the request it would send.
+ *
+ * Length limits (Datadog API reference, "Post an event", v1): `text` is "limited to 4000
+ * characters", so a longer message is cut. The v1 `title` has no documented limit (the 100-character
+ * limit belongs to v1's `aggregation_key` and to the v2 Events API; Datadog's own v1 example posts
+ * a title over 100 characters), so the title is left whole.
+ */
+import type { FluxEvent } from '../events/model.js'
+import { goJson, sortedKeys } from '../util/go-json.js'
+import { goQuote } from '../util/go-strings.js'
+import { parseGoUrl } from '../util/go-url.js'
+import { eventUnixSeconds } from './grafana.js'
+import { cutToLength } from './limits.js'
+import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+
+/** Datadog's documented maximum for an event's `text`, in characters. */
+export const DATADOG_TEXT_LIMIT = 4000
+
+/** The SDK's default server, used for whatever the address leaves empty (scheme, host). */
+const DEFAULT_SCHEME = 'https'
+const DEFAULT_HOST = 'api.datadoghq.com'
+
+/**
+ * The events URL: the SDK replaces its default server's scheme and host by the address's, when
+ * they are non-empty, and ignores the address's path. An empty address therefore posts to
+ * `https://api.datadoghq.com`, as in the controller.
+ */
+export function datadogEventsUrl(address: string): string | { error: string } {
+  const parsed = parseGoUrl(address)
+  if ('error' in parsed) return { error: parsed.error }
+  const scheme = parsed.url.scheme || DEFAULT_SCHEME
+  const host = parsed.url.host || DEFAULT_HOST
+  return `${scheme}://${host}/api/v1/events`
+}
+
+/** The tags: the object's and controller's first, then one per metadata entry, all lower-cased. */
+export function datadogTags(event: FluxEvent): string[] {
+  const ref = event.involvedObject
+  const tags = [
+    `flux_reporting_controller:${event.reportingController}`,
+    `flux_reason:${event.reason}`,
+    `kube_kind:${ref.kind ?? ''}`,
+    `kube_name:${ref.name ?? ''}`,
+    `kube_namespace:${ref.namespace ?? ''}`,
+  ]
+  const metadata = event.metadata ?? {}
+  // Upstream ranges over the metadata map (random order). The body sorts nothing inside `tags`,
+  // so we sort the metadata tags by key to be deterministic.
+  for (const key of sortedKeys(Object.keys(metadata))) tags.push(`${key}:${metadata[key]}`)
+  // Datadog lower-cases tags itself; the controller does it first to keep events consistent.
+  return tags.map((tag) => tag.toLowerCase())
+}
+
+/**
+ * The `EventCreateRequest` body. The SDK marshals it through a map, so the keys come out sorted;
+ * unset optional fields are left out.
+ */
+export function datadogBody(event: FluxEvent): string {
+  const ref = event.involvedObject
+  return goJson(
+    new Map<string, unknown>([
+      ['alert_type', event.severity === 'error' ? 'error' : 'info'],
+      ['date_happened', eventUnixSeconds(event)],
+      ['source_type_name', 'fluxcd'],
+      ['tags', datadogTags(event)],
+      ['text', cutToLength(event.message, DATADOG_TEXT_LIMIT)],
+      // the same wording as Datadog's own Kubernetes integration
+      ['title', `Events from the ${ref.kind ?? ''} ${ref.name ?? ''}/${ref.namespace ?? ''}`],
+    ]),
+  )
+}
+
+function validate(provider: ResolvedProvider): string | undefined {
+  if (provider.token === '') return 'token cannot be empty'
+  const url = datadogEventsUrl(provider.address)
+  if (typeof url !== 'string') {
+    return `failed to parse address ${goQuote(provider.address)}: ${url.error}`
+  }
+  return undefined
+}
+
+export const datadog: NotifierModule = {
+  type: 'datadog',
+  class: 'notification',
+  validate,
+  render(notification: Notification) {
+    const { event, provider } = notification
+    const url = datadogEventsUrl(provider.address)
+    // validate() refuses such a provider at load time
+    const problem = validate(provider)
+    if (problem !== undefined || typeof url !== 'string') return { skip: problem ?? '' }
+    return {
+      requests: [
+        {
+          method: 'POST',
+          url,
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'application/json',
+            'DD-API-KEY': provider.token,
+          },
+          body: datadogBody(event),
+        },
+      ],
+    }
+  },
+}

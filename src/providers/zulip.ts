@@ -1,0 +1,117 @@
+/**
+ * `zulip` (reference §5.21, the controller's `zulip.go`): the shared markdown post (§5.25) sent as
+ * a stream message, form-encoded, to the address's server at `/api/v1/messages`, with basic auth
+ * (the bot's email and API key).
+ *
+ * Length limits (Zulip API docs, `max_message_length` in `POST /register`): a message holds at most
+ * 10000 Unicode code points on a default server, so longer content is cut. The topic comes from
+ * the Provider's channel, not from the event, and is left as configured.
+ */
+import type { FluxEvent } from '../events/model.js'
+import { parseGoUrl } from '../util/go-url.js'
+import { basicAuthorization } from './alertmanager.js'
+import { cutToLength } from './limits.js'
+import { formatMarkdownPost } from './markdown.js'
+import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+
+/** Zulip's default `max_message_length`, in code points. */
+export const ZULIP_CONTENT_LIMIT = 10_000
+
+const MESSAGES_PATH = '/api/v1/messages'
+
+/**
+ * The address with its path replaced by `/api/v1/messages`, as `u.Path = …; u.String()` gives it:
+ * the scheme (lower-cased), user-info, host, query and fragment stay; any context path is lost.
+ */
+export function zulipMessagesUrl(address: string): string | { error: string } {
+  const parsed = parseGoUrl(address)
+  if ('error' in parsed) return { error: parsed.error }
+  const hash = address.indexOf('#')
+  const fragment = hash < 0 ? '' : address.slice(hash + 1)
+  let rest = hash < 0 ? address : address.slice(0, hash)
+  const question = rest.indexOf('?')
+  // `x?` keeps its `?` (Go's ForceQuery), `x?q` its query.
+  const query = question < 0 ? '' : rest.slice(question)
+  if (question >= 0) rest = rest.slice(0, question)
+
+  const { scheme } = parsed.url
+  let prefix = ''
+  if (scheme !== '') {
+    rest = rest.slice(scheme.length + 1)
+    // `mailto:x`-like (opaque) URLs have no path to replace; Go prints them as they were.
+    if (!rest.startsWith('/')) return `${scheme}:${rest}${query}${fragment ? `#${fragment}` : ''}`
+    prefix = `${scheme}:`
+  }
+  if (rest.startsWith('//')) {
+    const slash = rest.indexOf('/', 2)
+    prefix += slash < 0 ? rest : rest.slice(0, slash)
+  }
+  return `${prefix}${MESSAGES_PATH}${query}${fragment ? `#${fragment}` : ''}`
+}
+
+/** `<stream>/<topic>`, split at the first `/`; both parts must be non-empty. */
+export function zulipStreamAndTopic(
+  channel: string,
+): { stream: string; topic: string } | undefined {
+  const slash = channel.indexOf('/')
+  if (slash <= 0 || slash === channel.length - 1) return undefined
+  return { stream: channel.slice(0, slash), topic: channel.slice(slash + 1) }
+}
+
+/** Go's `url.QueryEscape`: UTF-8 bytes, `A-Za-z0-9-_.~` kept, space as `+`, the rest `%XX`. */
+export function goQueryEscape(s: string): string {
+  let out = ''
+  for (const byte of Buffer.from(s, 'utf8')) {
+    const c = String.fromCharCode(byte)
+    if (/[A-Za-z0-9\-_.~]/.test(c)) out += c
+    else if (c === ' ') out += '+'
+    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return out
+}
+
+/** `url.Values.Encode()` of the message: keys sorted (content, to, topic, type). */
+export function zulipBody(event: FluxEvent, stream: string, topic: string): string {
+  const content = cutToLength(formatMarkdownPost(event), ZULIP_CONTENT_LIMIT)
+  const fields: [string, string][] = [
+    ['content', content],
+    ['to', stream],
+    ['topic', topic],
+    ['type', 'stream'],
+  ]
+  return fields.map(([key, value]) => `${key}=${goQueryEscape(value)}`).join('&')
+}
+
+function validate(provider: ResolvedProvider): string | undefined {
+  const url = zulipMessagesUrl(provider.address)
+  if (typeof url !== 'string') return `invalid Zulip endpoint URL: ${url.error}`
+  if (zulipStreamAndTopic(provider.channel) === undefined) {
+    return `invalid Zulip channel format, expected <channel>/<topic>, got '${provider.channel}'`
+  }
+  return undefined
+}
+
+export const zulip: NotifierModule = {
+  type: 'zulip',
+  class: 'notification',
+  validate,
+  render(notification: Notification) {
+    const { event, provider } = notification
+    const url = zulipMessagesUrl(provider.address)
+    const target = zulipStreamAndTopic(provider.channel)
+    // validate() refuses such a provider at load time
+    if (typeof url !== 'string' || target === undefined) return { skip: validate(provider)! }
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+    }
+    // The controller's client applies basic auth when either part is set.
+    if (provider.username !== '' || provider.password !== '') {
+      headers['Authorization'] = basicAuthorization(provider.username, provider.password)
+    }
+    return {
+      requests: [
+        { method: 'POST', url, headers, body: zulipBody(event, target.stream, target.topic) },
+      ],
+    }
+  },
+}
