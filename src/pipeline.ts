@@ -11,6 +11,7 @@
 import type { CompiledExpr } from './cel/commit-status-expr.js'
 import type { SourcedEvent } from './events/model.js'
 import { loadManifests, secretsFromInput } from './manifests/load.js'
+import { isSecretKey } from './manifests/secrets.js'
 import type { Config, Problem } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
 import type { RunOptions } from './options.js'
@@ -65,7 +66,9 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     problems.push(...parsed.problems)
     for (const secret of parsed.secrets) config.secrets.set(secretKey(secret), secret)
   }
-  for (const secret of config.secrets.values()) Object.values(secret.data).forEach(remember)
+  for (const secret of config.secrets.values()) {
+    for (const [key, value] of Object.entries(secret.data)) if (isSecretKey(key)) remember(value)
+  }
 
   // 2. Providers: secrets applied, then each type's own checks (the controller's constructor errors).
   const resolved = resolveProviders(config, { githubToken: options.githubToken })

@@ -12,6 +12,7 @@
  *   upsert one comment per delivery, in order.
  * - A notifier's `prepare` (IO such as fetching a GitHub App token) runs once per provider, on the
  *   first delivery that is really sent; never in a dry run.
+ * - A notifier with its own `send` (NATS, Pub/Sub) delivers through it instead of HTTP requests.
  * - Nothing here throws for a delivery problem: it becomes a `failed` row with the masked error.
  */
 import { changeRequestTarget } from '../providers/git/change-request-comment.js'
@@ -153,9 +154,12 @@ async function deliverNotification(
       return
     }
     const targets = rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
+    const intent = module.send
+      ? `would publish to ${provider.channel}`
+      : `would send ${targets.join(', ')}`
     decision.outcome = 'dry-run'
     // the address itself may be a secret (a Slack webhook URL), hence the masking
-    decision.reason = maskSecrets(`would send ${targets.join(', ')}`, provider.secretValues)
+    decision.reason = maskSecrets(intent, provider.secretValues)
     return
   }
   const signal = AbortSignal.timeout(provider.timeoutMs)
@@ -166,6 +170,13 @@ async function deliverNotification(
   if ('skip' in rendered) {
     decision.outcome = 'skipped'
     decision.reason = rendered.skip
+    return
+  }
+  if (module.send) {
+    // a transport of its own (NATS, Pub/Sub): the module sends, bounded by the same timeout
+    await module.send(notification, signal)
+    decision.outcome = 'sent'
+    decision.reason = 'sent'
     return
   }
   const { requests } = rendered

@@ -16,6 +16,7 @@
  */
 import { BlockList, isIP } from 'node:net'
 import type { Dispatcher } from 'undici'
+import { cjsExports } from '../util/cjs.js'
 
 export type { Dispatcher } from 'undici'
 
@@ -248,12 +249,9 @@ const dispatchers = new Map<string, Promise<Dispatcher>>()
 
 type Undici = Pick<typeof import('undici'), 'Agent' | 'ProxyAgent' | 'fetch'>
 let undiciModule: Promise<Undici> | undefined
-// undici is CommonJS: bundled, its exports arrive on `default` of the ESM namespace; under plain
-// Node they are also named exports. Take whichever carries them.
+// undici is CommonJS: see cjsExports for why its exports are taken from `default` when bundled.
 const loadUndici = (): Promise<Undici> =>
-  (undiciModule ??= import('undici').then(
-    (module) => ((module as { default?: Undici }).default ?? module) as Undici,
-  ))
+  (undiciModule ??= import('undici').then((module) => cjsExports(module) as Undici))
 
 /** An error in the settings (an unsupported proxy), meant to be shown as it is. */
 export class TransportError extends Error {

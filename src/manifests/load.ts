@@ -6,7 +6,7 @@
  * at fault is left out: a bad document never stops the others from loading.
  */
 import { RE2JS } from 're2js'
-import { isImplementedType, isKnownType, PROVIDER_TYPES } from '../providers/registry.js'
+import { isKnownType, PROVIDER_TYPES } from '../providers/registry.js'
 import { parseGoDuration } from '../util/duration.js'
 import {
   namespacedKey,
@@ -339,10 +339,6 @@ function loadProvider(loader: Loader, subject: Subject, version: ApiVersion): vo
       ['spec', 'commitStatusExpr'],
       `Invalid value: "object": ${COMMIT_STATUS_EXPR_MESSAGE}`,
     )
-    return
-  }
-  if (!isImplementedType(type)) {
-    subject.error(['spec', 'type'], `provider type ${type} is not supported by flux-notify yet`)
     return
   }
 

@@ -18,7 +18,7 @@ import type { ResolvedProvider } from '../providers/types.js'
 import { namespacedKey, type Config, type Problem, type Provider, type Secret } from './model.js'
 import { goTrimSpace } from '../util/go-strings.js'
 import { goUserinfo, parseGoUrl, withUserinfo } from '../util/go-url.js'
-import { findSecret } from './secrets.js'
+import { findSecret, isSecretKey } from './secrets.js'
 import { providerUid } from './uid.js'
 
 export interface ResolveOptions {
@@ -85,7 +85,7 @@ export function resolveProvider(
   const getSecret = (name: string): Secret | { error: string } => {
     const secret = findSecret(secrets, namespace, name)
     if (!secret) return { error: `failed to get secret '${namespace}/${name}': secret not found` }
-    Object.values(secret.data).forEach(remember)
+    for (const [key, value] of Object.entries(secret.data)) if (isSecretKey(key)) remember(value)
     return secret
   }
 

@@ -13,6 +13,28 @@
 import { isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document } from 'yaml'
 import { ANY_NAMESPACE, namespacedKey, type Problem, type Secret } from './model.js'
 
+/**
+ * Secret keys whose values are identifiers, not credentials. They are not masked: masking a
+ * username such as `flux` or an installation id such as `1` would blank those words out of every
+ * log line, summary and event message (the runner masks registered values everywhere).
+ */
+const NOT_SECRET_KEYS = new Set([
+  'username',
+  'githubAppID',
+  'githubAppInstallationID',
+  'githubAppInstallationOwner',
+  'githubAppBaseURL',
+  'ca.crt',
+  'caFile',
+  'tls.crt',
+  'certFile',
+])
+
+/** Whether the value under `key` in a Secret must be masked. */
+export function isSecretKey(key: string): boolean {
+  return !NOT_SECRET_KEYS.has(key)
+}
+
 /** The Secret a Provider in `namespace` gets for `name`, by the rules above. */
 export function findSecret(
   secrets: ReadonlyMap<string, Secret>,

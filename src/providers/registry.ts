@@ -1,16 +1,14 @@
 /**
  * Every provider type the controller knows (reference §4.1), with the class the routing gates on
- * and, for the types flux-notify implements, a loader. Modules are imported lazily so that a run
- * pays only for the types its manifests use.
+ * and its loader. Modules are imported lazily so that a run pays only for the types its manifests
+ * use.
  */
 import type { ProviderClass, ProviderModule } from './types.js'
 
 interface TypeEntry {
   class: ProviderClass
-  load?: () => Promise<ProviderModule>
+  load: () => Promise<ProviderModule>
 }
-
-const notification: TypeEntry = { class: 'notification' }
 
 export const PROVIDER_TYPES: Readonly<Record<string, TypeEntry>> = {
   slack: { class: 'notification', load: async () => (await import('./slack.js')).slack },
@@ -62,13 +60,22 @@ export const PROVIDER_TYPES: Readonly<Record<string, TypeEntry>> = {
     class: 'notification',
     load: async () => (await import('./googlechat.js')).googleChat,
   },
-  googlepubsub: notification,
+  googlepubsub: {
+    class: 'notification',
+    load: async () => (await import('./google-pubsub.js')).googlePubSub,
+  },
   webex: {
     class: 'notification',
     load: async () => (await import('./webex.js')).webex,
   },
-  sentry: notification,
-  azureeventhub: notification,
+  sentry: {
+    class: 'notification',
+    load: async () => (await import('./sentry.js')).sentry,
+  },
+  azureeventhub: {
+    class: 'notification',
+    load: async () => (await import('./azure-eventhub.js')).azureEventHub,
+  },
   telegram: {
     class: 'notification',
     load: async () => (await import('./telegram.js')).telegram,
@@ -105,12 +112,18 @@ export const PROVIDER_TYPES: Readonly<Record<string, TypeEntry>> = {
     class: 'notification',
     load: async () => (await import('./datadog.js')).datadog,
   },
-  nats: notification,
+  nats: {
+    class: 'notification',
+    load: async () => (await import('./nats.js')).nats,
+  },
   zulip: {
     class: 'notification',
     load: async () => (await import('./zulip.js')).zulip,
   },
-  otel: notification,
+  otel: {
+    class: 'notification',
+    load: async () => (await import('./otel.js')).otel,
+  },
   zoom: {
     class: 'notification',
     load: async () => (await import('./zoom.js')).zoom,
@@ -125,10 +138,6 @@ export function isKnownType(type: string): boolean {
   return Object.hasOwn(PROVIDER_TYPES, type)
 }
 
-export function isImplementedType(type: string): boolean {
-  return PROVIDER_TYPES[type]?.load !== undefined
-}
-
 export function providerClass(type: string): ProviderClass | undefined {
   return PROVIDER_TYPES[type]?.class
 }
@@ -139,10 +148,10 @@ export const COMMIT_STATUS_TYPES = Object.keys(PROVIDER_TYPES).filter(
 
 const loaded = new Map<string, Promise<ProviderModule>>()
 
-/** The module for a type; throws for types that are not implemented. */
+/** The module for a type; throws for a type the controller does not know. */
 export function loadProvider(type: string): Promise<ProviderModule> {
   const entry = PROVIDER_TYPES[type]
-  if (!entry?.load) throw new Error(`provider type ${type} is not supported by flux-notify yet`)
+  if (!entry) throw new Error(`provider ${type} not supported`)
   let module = loaded.get(type)
   if (!module) {
     module = entry.load()

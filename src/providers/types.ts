@@ -90,6 +90,13 @@ export interface NotifierModule {
    * credentials for an installation token. Returns the provider to render with.
    */
   prepare?(provider: ResolvedProvider, signal: AbortSignal): Promise<ResolvedProvider>
+  /**
+   * Optional: delivers the notification itself, for a transport that is not plain HTTP requests
+   * (NATS) or that needs its own error wording (Pub/Sub). Delivery still runs `render` first (it
+   * may skip), then calls this instead of sending the rendered requests. These types publish to
+   * the Provider's `channel` (subject, topic): a dry run reports `would publish to <channel>`.
+   */
+  send?(notification: Notification, signal: AbortSignal): Promise<void>
 }
 
 /** The status a commit-status provider wants on a commit. */

@@ -12,10 +12,13 @@ import { eventList, k8sEvent, SHA_B, writeRepo } from './fleet.js'
 import { expectNoSecrets, runAction, type ActionResult } from './harness.js'
 
 const TOKEN = 'e2e-chat-token-5150'
+const SAS_KEY = Buffer.from('e2e-event-hub-key').toString('base64')
 const PASSWORD = 'e2e-chat-password-8080'
 
 interface Case {
   type: string
+  /** the body format, when it is not JSON */
+  body?: 'form' | 'envelope' | 'protobuf' | 'pubsub'
   address: (url: string) => string
   channel?: string
   secret?: Record<string, string>
@@ -99,6 +102,7 @@ const CASES: Case[] = [
   },
   {
     type: 'zulip',
+    body: 'form',
     address: (u) => `${u}/context/lost`,
     channel: 'general/flux',
     secret: { username: 'flux-bot@example.org', password: PASSWORD },
@@ -114,6 +118,36 @@ const CASES: Case[] = [
     secret: { token: TOKEN },
     requests: [/^POST \/zoom\?format=full$/],
     auth: (h) => expect(h.authorization).toBe(TOKEN),
+  },
+  {
+    type: 'googlepubsub',
+    body: 'pubsub',
+    // address = project, channel = topic; PUBSUB_EMULATOR_HOST (set below) is Google's switch
+    address: () => 'flux-project',
+    channel: 'flux-events',
+    requests: [/^POST \/v1\/projects\/flux-project\/topics\/flux-events:publish$/],
+  },
+  {
+    type: 'azureeventhub',
+    address: (u) =>
+      `Endpoint=sb://${u.replace('http://', '')};SharedAccessKeyName=send;SharedAccessKey=${SAS_KEY};EntityPath=flux-hub;UseDevelopmentEmulator=true`,
+    requests: [/^POST \/flux-hub\/messages\?timeout=60&api-version=2014-01$/],
+    auth: (h) =>
+      expect(h.authorization).toMatch(/^SharedAccessSignature sr=.+&sig=.+&se=\d+&skn=send$/),
+  },
+  {
+    type: 'sentry',
+    address: (u) => `${u.replace('http://', 'http://public-key@')}/42`,
+    body: 'envelope',
+    requests: [/^POST \/api\/42\/envelope\/$/],
+    auth: (h) => expect(h['x-sentry-auth']).toContain('sentry_key=public-key'),
+  },
+  {
+    type: 'otel',
+    address: (u) => `${u}/v1/traces`,
+    body: 'protobuf',
+    requests: [/^POST \/v1\/traces$/],
+    auth: (h) => expect(h['content-type']).toBe('application/x-protobuf'),
   },
   {
     type: 'incident.io',
@@ -138,7 +172,7 @@ kind: Provider
 metadata: { name: ${nameOf(c.type)}, namespace: flux-system }
 spec:
   type: ${c.type}
-  address: ${c.address(receiver.url)}
+  address: '${c.address(receiver.url)}'
 ${c.channel ? `  channel: '${c.channel}'\n` : ''}${c.secret ? `  secretRef: { name: ${nameOf(c.type)}-auth }\n` : ''}---
 apiVersion: notification.toolkit.fluxcd.io/v1beta3
 kind: Alert
@@ -173,6 +207,7 @@ spec:
   result = await runAction({
     cwd: repo,
     inputs: { manifests: 'flux', events: 'events.json', secrets: JSON.stringify(secrets) },
+    env: { PUBSUB_EMULATOR_HOST: receiver.url.replace('http://', '') },
   })
 })
 
@@ -196,11 +231,29 @@ describe('every HTTP notification type through the bundle', () => {
     expect(mine, `${c.type} requests`).toHaveLength(c.requests.length)
     for (const request of mine) {
       c.auth?.(request.headers)
-      if (c.type === 'zulip') {
+      if (c.body === 'form') {
         const form = new URLSearchParams(request.body)
         expect(form.get('to')).toBe('general')
         expect(form.get('topic')).toBe('flux')
         expect(form.get('content')).toContain('<Deployment/apps/web> & "friends"')
+      } else if (c.body === 'envelope') {
+        // envelope header, item header, item: three JSON lines
+        const lines = request.body
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown)
+        expect(lines).toHaveLength(3)
+        expect(JSON.stringify(lines[2])).toContain('health check failed')
+      } else if (c.body === 'pubsub') {
+        // the event JSON is the message data, base64-encoded (reference §5.8)
+        const { messages } = JSON.parse(request.body) as { messages: Array<{ data: string }> }
+        const event = JSON.parse(Buffer.from(messages[0]!.data, 'base64').toString('utf8'))
+        expect(event).toMatchObject({
+          reason: 'HealthCheckFailed',
+          metadata: { env: 'production' },
+        })
+      } else if (c.body === 'protobuf') {
+        expect(request.body).toContain('Kustomization: flux-system/apps')
       } else {
         const body = JSON.parse(request.body) as unknown
         // grafana annotations carry no message (reference §5.17); everyone else does

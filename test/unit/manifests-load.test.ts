@@ -440,19 +440,6 @@ describe('Provider conversion', () => {
     expect(problem.message).toContain('"incident.io"')
   })
 
-  it('a known type flux-notify does not implement yet is an error, and the Provider is left out', () => {
-    const config = loadText(provider('v1beta3', ['  type: nats']))
-    expect(config.providers.size).toBe(0)
-    expect(config.problems).toMatchObject([
-      {
-        severity: 'error',
-        message:
-          'Provider/flux-system/p: spec.type: provider type nats is not supported by flux-notify yet',
-        location: { line: 5 },
-      },
-    ])
-  })
-
   it('commitStatusExpr on a type that is not a commit-status type fails the CRD rule', () => {
     const config = loadText(provider('v1beta3', ['  type: slack', "  commitStatusExpr: 'x'"]))
     expect(config.providers.size).toBe(0)

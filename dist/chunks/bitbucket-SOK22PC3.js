@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h,i}from"./chunk-FGC63WZC.js";import"./chunk-2NT3TXM5.js";import"./chunk-COSC7KWV.js";import"./chunk-KJ47XMRA.js";import"./chunk-MUZKCZNV.js";import"./chunk-J2MVBAN7.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{a as BITBUCKET_API_BASE_URL,b as BITBUCKET_STATUS_URL,i as bitbucket,g as createBitbucketStatusClient,h as errorMessage,d as failedStatusCode,e as goStatusText,f as parseJsonBody,c as sha1Hex};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h}from"./chunk-IANLPQKD.js";import"./chunk-HZKTACTZ.js";import"./chunk-2NT3TXM5.js";import"./chunk-COSC7KWV.js";import"./chunk-KJ47XMRA.js";import"./chunk-MUZKCZNV.js";import"./chunk-J2MVBAN7.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{g as createGitLabStatusClient,h as gitlab,e as gitlabErrorText,d as gitlabNextPage,b as gitlabPathEscape,a as gitlabProject,c as gitlabState,f as httpFailure};
