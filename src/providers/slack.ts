@@ -6,6 +6,7 @@ import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { cutToLength } from './limits.js'
 
 /** Only this exact address gets its 200 body checked for `{"ok":false}`. */
 export const SLACK_POST_MESSAGE_URL = 'https://slack.com/api/chat.postMessage'
@@ -23,8 +24,15 @@ function validate(provider: ResolvedProvider): string | undefined {
 }
 
 /** The `SlackPayload` body, fields in the controller's struct order. */
+/**
+ * Slack truncates message text past 40,000 characters (chat.postMessage, "Truncating content");
+ * we cut first, on a character boundary with a marker, so what is lost is visible.
+ */
+export const SLACK_TEXT_LIMIT = 40_000
+
 export function slackBody(event: FluxEvent, channel: string, username: string): string {
   const name = objName(event)
+  const message = cutToLength(event.message, SLACK_TEXT_LIMIT)
   const metadata = event.metadata ?? {}
   // Upstream ranges over the metadata map (random order); we sort by key to be deterministic.
   const fields = sortedKeys(Object.keys(metadata)).map((key) => ({
@@ -40,10 +48,10 @@ export function slackBody(event: FluxEvent, channel: string, username: string): 
     text: undefined, // omitempty, and never set
     attachments: [
       {
-        fallback: `${name}: ${event.message.split('\n')[0]!}`,
+        fallback: `${name}: ${message.split('\n')[0]!}`,
         color: event.severity === 'error' ? 'danger' : 'good',
         author_name: name,
-        text: event.message,
+        text: message,
         mrkdwn_in: ['text'],
         fields,
       },

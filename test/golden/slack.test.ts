@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FluxEvent } from '../../src/events/model.js'
 import type { Alert } from '../../src/manifests/model.js'
-import { checkSlackApiResponse, slack } from '../../src/providers/slack.js'
+import { checkSlackApiResponse, slack, slackBody } from '../../src/providers/slack.js'
 import type { HttpRequestSpec, Notification, ResolvedProvider } from '../../src/providers/types.js'
 import {
   errorTestEvent,
@@ -144,5 +144,23 @@ describe('checkSlackApiResponse', () => {
     expect(checkSlackApiResponse(200, '{"ok":"yes"}')).toBe(
       'unable to unmarshal response body: json: cannot unmarshal string into Go struct field .ok of type bool',
     )
+  })
+})
+
+describe('slack length limit', () => {
+  it('cuts a message over 40,000 characters on a character boundary, with a marker', () => {
+    const long = `${'x'.repeat(39_999)}🚀 and more`
+    const body = JSON.parse(slackBody({ ...testEvent(), message: long }, 'c', '')) as {
+      attachments: Array<{ text: string; fallback: string }>
+    }
+    const text = body.attachments[0]!.text
+    expect([...text]).toHaveLength(40_000)
+    expect(text.endsWith('x…')).toBe(true)
+    // a message within the limit is untouched (the golden above), and so is one exactly at it
+    const exact = 'y'.repeat(40_000)
+    const fits = JSON.parse(slackBody({ ...testEvent(), message: exact }, 'c', '')) as {
+      attachments: Array<{ text: string }>
+    }
+    expect(fits.attachments[0]!.text).toBe(exact)
   })
 })
