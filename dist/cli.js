@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-VYCLPUTX.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-4FCJOVEB.js";import"./chunks/chunk-7TVBTN2I.js";import"./chunks/chunk-FC7LWACM.js";import"./chunks/chunk-Y5ZH5OSE.js";import"./chunks/chunk-HZKTACTZ.js";import"./chunks/chunk-NEBSJ3P3.js";import"./chunks/chunk-COSC7KWV.js";import"./chunks/chunk-SI4I4Q4V.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-WPL23CHO.js";import"./chunks/chunk-MNR7IINF.js";import"./chunks/chunk-J2MVBAN7.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as g}from"node:util";var u=`Usage: flux-notify [options]
+import{a as i,b as a,d as c,f as l,h as p,l as f}from"./chunks/chunk-QMQAPFIW.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-UHV7RX43.js";import"./chunks/chunk-Q5Z6EVJB.js";import"./chunks/chunk-7TVBTN2I.js";import"./chunks/chunk-FC7LWACM.js";import"./chunks/chunk-Y5ZH5OSE.js";import"./chunks/chunk-HZKTACTZ.js";import"./chunks/chunk-JRQYMASR.js";import"./chunks/chunk-5HZCQGEP.js";import"./chunks/chunk-COSC7KWV.js";import"./chunks/chunk-SI4I4Q4V.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-WPL23CHO.js";import"./chunks/chunk-MNR7IINF.js";import"./chunks/chunk-J2MVBAN7.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as d}from"node:fs/promises";import{parseArgs as h}from"node:util";var m=`Usage: flux-notify [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
 does, and sends the commit statuses and notifications.
 
   --manifests PATH          manifest file, directory or glob (repeatable; default .)
   --namespace NS            namespace of manifests without one (default flux-system)
-  --events PATH             event file or glob, - for standard input (repeatable)
+  --events PATH             event file, glob or http(s) URL, - for standard input (repeatable)
+  --events-command CMD      shell command whose output is read as events
   --secrets-file FILE       YAML/JSON map secretName: {key: value} (repeatable)
   --secrets YAML            the same map inline
   --github-token TOKEN      token for GitHub providers without one (default $GITHUB_TOKEN)
@@ -17,14 +18,14 @@ does, and sends the commit statuses and notifications.
   --fail-on-error BOOL      exit 1 when a delivery failed (default true)
   --json                    print the results as JSON instead of the table
   -h, --help                show this help
-`;async function h(s){let e;try{e=g({args:s,options:{manifests:{type:"string",multiple:!0},namespace:{type:"string"},events:{type:"string",multiple:!0},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!1}).values}catch(t){return process.stderr.write(`flux-notify: ${t.message}
+`;async function g(s){let e;try{e=h({args:s,options:{manifests:{type:"string",multiple:!0},namespace:{type:"string"},events:{type:"string",multiple:!0},"events-command":{type:"string"},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!1}).values}catch(t){return process.stderr.write(`flux-notify: ${t.message}
 
-${u}`),2}if(e.help)return process.stdout.write(u),0;try{let t=[];for(let r of e["secrets-file"]??[])t.push({text:await y(r),label:r});e.secrets&&t.push({text:e.secrets,label:"--secrets"});let o=a({manifests:(e.manifests??[]).join(`
+${m}`),2}if(e.help)return process.stdout.write(m),0;try{let t=[];for(let r of e["secrets-file"]??[])t.push({text:await y(r),label:r});e.secrets&&t.push({text:e.secrets,label:"--secrets"});let o=a({manifests:(e.manifests??[]).join(`
 `),namespace:e.namespace??"",events:(e.events??[]).join(`
-`),secrets:t,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",cwd:process.cwd()}),m=[],n=await c(o,{setSecret:r=>m.push(r),info:r=>process.stderr.write(`${r}
+`),eventsCommand:e["events-command"]??"",secrets:t,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",cwd:process.cwd()}),u=[],n=await c(o,{setSecret:r=>u.push(r),info:r=>process.stderr.write(`${r}
 `),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:()=>w(process.stdin)});for(let r of n.problems)process.stderr.write(`${l(r)}
 `);for(let r of n.warnings)process.stderr.write(`warning: ${r}
 `);return e.json?process.stdout.write(`${p(n.decisions).results}
 `):process.stdout.write(f(n.decisions,{width:process.stdout.columns})),n.exitCode}catch(t){let o=t instanceof Error?t.message:String(t);return process.stderr.write(`flux-notify: ${o.split(`
 `)[0]}
-`),2}}async function y(s){try{return await d(s,"utf8")}catch(e){throw new i(`--secrets-file ${s}: ${e.code??"unreadable"}`)}}async function w(s){let e=[];for await(let t of s)e.push(Buffer.from(t));return Buffer.concat(e).toString("utf8")}process.exitCode=await h(process.argv.slice(2));
+`),2}}async function y(s){try{return await d(s,"utf8")}catch(e){throw new i(`--secrets-file ${s}: ${e.code??"unreadable"}`)}}async function w(s){let e=[];for await(let t of s)e.push(Buffer.from(t));return Buffer.concat(e).toString("utf8")}process.exitCode=await g(process.argv.slice(2));

@@ -19,7 +19,8 @@ does, and sends the commit statuses and notifications.
 
   --manifests PATH          manifest file, directory or glob (repeatable; default .)
   --namespace NS            namespace of manifests without one (default flux-system)
-  --events PATH             event file or glob, - for standard input (repeatable)
+  --events PATH             event file, glob or http(s) URL, - for standard input (repeatable)
+  --events-command CMD      shell command whose output is read as events
   --secrets-file FILE       YAML/JSON map secretName: {key: value} (repeatable)
   --secrets YAML            the same map inline
   --github-token TOKEN      token for GitHub providers without one (default $GITHUB_TOKEN)
@@ -40,6 +41,7 @@ async function main(argv: string[]): Promise<number> {
         manifests: { type: 'string', multiple: true },
         namespace: { type: 'string' },
         events: { type: 'string', multiple: true },
+        'events-command': { type: 'string' },
         'secrets-file': { type: 'string', multiple: true },
         secrets: { type: 'string' },
         'github-token': { type: 'string' },
@@ -73,6 +75,7 @@ async function main(argv: string[]): Promise<number> {
       manifests: (args.manifests ?? []).join('\n'),
       namespace: args.namespace ?? '',
       events: (args.events ?? []).join('\n'),
+      eventsCommand: args['events-command'] ?? '',
       secrets,
       githubToken: args['github-token'] ?? process.env.GITHUB_TOKEN ?? '',
       rateLimitInterval: args['rate-limit-interval'] ?? '',

@@ -13,6 +13,7 @@ export function readActionInputs(): RunOptions {
     manifests: core.getInput('manifests'),
     namespace: core.getInput('namespace'),
     events: core.getInput('events'),
+    eventsCommand: core.getInput('events-command'),
     secrets: [{ text: secrets, label: 'secrets input' }],
     githubToken,
     rateLimitInterval: core.getInput('rate-limit-interval'),

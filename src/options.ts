@@ -9,8 +9,13 @@ export interface RunOptions {
   manifests: string[]
   /** namespace of manifests that carry none */
   namespace: string
-  /** event files or globs; `-` is standard input; empty = the repository_dispatch payload */
+  /**
+   * event files, globs or `http(s)://` URLs; `-` is standard input; empty (and no
+   * `eventsCommand`) = the repository_dispatch payload
+   */
   events: string[]
+  /** a shell command whose standard output is read as events, in addition to `events`; '' none */
+  eventsCommand?: string
   /** YAML/JSON maps `secretName: {key: value}`, each with a label for messages */
   secrets: { text: string; label: string }[]
   /** token for GitHub-type providers whose secret has none */
@@ -28,6 +33,8 @@ export interface RawOptions {
   manifests: string
   namespace: string
   events: string
+  /** optional so that hosts without the setting need not name it */
+  eventsCommand?: string
   secrets: { text: string; label: string }[]
   githubToken: string
   rateLimitInterval: string
@@ -89,6 +96,8 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
     manifests: splitList(raw.manifests.trim() === '' ? DEFAULTS.manifests : raw.manifests),
     namespace,
     events: splitList(raw.events),
+    // kept as written (multi-line scripts included): only surrounding blank space is dropped
+    eventsCommand: (raw.eventsCommand ?? '').trim(),
     secrets: raw.secrets.filter((s) => s.text.trim() !== ''),
     githubToken: raw.githubToken.trim(),
     rateLimitIntervalMs: interval,

@@ -11,7 +11,7 @@
 import type { CompiledExpr } from './cel/commit-status-expr.js'
 import type { SourcedEvent } from './events/model.js'
 import { loadManifests, secretsFromInput } from './manifests/load.js'
-import { isSecretKey } from './manifests/secrets.js'
+import { findSecret, isSecretKey } from './manifests/secrets.js'
 import type { Config, Problem } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
 import type { RunOptions } from './options.js'
@@ -22,8 +22,10 @@ import { planNotifications } from './routing/plan.js'
 import { deliver } from './delivery/deliver.js'
 import { maskSecrets } from './delivery/mask.js'
 import { readDispatchPayload } from './sources/dispatch.js'
+import { readEventsCommand } from './sources/command.js'
 import { readEventFiles } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
+import { readEventUrl } from './sources/url.js'
 
 /** What the pipeline needs from its host (the Action or the terminal). */
 export interface RunHost {
@@ -77,7 +79,9 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const commitStatusExprs = await compileCommitStatusExprs(config, problems)
 
   // 3. Events.
-  const read = await readEvents(options, host)
+  // the command's standard error may carry a secret the host does not mask (the CLI's terminal)
+  const info = (message: string): void => host.info(maskSecrets(message, [...secretValues]))
+  const read = await readEvents(options, { ...host, info }, config)
   problems.push(...read.problems)
 
   // 4. Route and 5. deliver.
@@ -168,14 +172,38 @@ interface ReadEvents {
   ignored: { nonFlux: number; trace: number }
 }
 
-async function readEvents(options: RunOptions, host: RunHost): Promise<ReadEvents> {
-  if (options.events.length > 0) {
-    return readEventFiles(options.events, options.cwd, host.readStdin)
+async function readEvents(options: RunOptions, host: RunHost, config: Config): Promise<ReadEvents> {
+  const command = options.eventsCommand ?? ''
+  if (options.events.length === 0 && command === '') return readDispatchEvents(host)
+
+  // `secrets: {events: {token: …}}` (from the input only, never a manifest Secret) is the bearer
+  // token for URL entries; its value was registered as a secret with the others.
+  const eventsSecret = findSecret(config.secrets, options.namespace, 'events')
+  const token = eventsSecret?.fromInput ? eventsSecret.data.token : undefined
+  const read: ReadEvents = { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
+  const add = (part: ReadEvents): void => {
+    // a loop, not push(...): a source may hold more events than a call has arguments
+    for (const event of part.events) read.events.push(event)
+    for (const problem of part.problems) read.problems.push(problem)
+    read.ignored.nonFlux += part.ignored.nonFlux
+    read.ignored.trace += part.ignored.trace
   }
+  if (options.events.length > 0) {
+    const readUrl = (url: string) => readEventUrl(url, { token })
+    add(await readEventFiles(options.events, options.cwd, host.readStdin, readUrl))
+  }
+  if (command !== '') {
+    // the process's environment, not host.env: the CLI hides it only from the dispatch reader
+    add(await readEventsCommand(command, { cwd: options.cwd, info: host.info }))
+  }
+  return read
+}
+
+async function readDispatchEvents(host: RunHost): Promise<ReadEvents> {
   const dispatch = await readDispatchPayload(host.env)
   if (dispatch) return dispatch
   host.info(
-    'No events: the `events` input is empty and this run was not triggered by repository_dispatch.',
+    'No events: `events` and `events-command` are empty and this run was not triggered by repository_dispatch.',
   )
   return { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
 }

@@ -8,6 +8,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { postJson } from './post-json.js'
 
 /**
  * Lark's custom bot refuses a request body over 20 KB (Lark Open Platform, "Custom bot usage
@@ -71,15 +72,6 @@ export const lark: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return {
-      requests: [
-        {
-          method: 'POST',
-          url: provider.address,
-          headers: { 'Content-Type': 'application/json' },
-          body: larkBody(event),
-        },
-      ],
-    }
+    return postJson(provider.address, larkBody(event))
   },
 }

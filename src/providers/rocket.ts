@@ -9,6 +9,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { codePointLength, cutToFit } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { postJson } from './post-json.js'
 
 /**
  * Rocket.Chat's `Message_MaxAllowedSize` setting, 5,000 characters by default (Administration →
@@ -63,15 +64,6 @@ export const rocket: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return {
-      requests: [
-        {
-          method: 'POST',
-          url: provider.address,
-          headers: { 'Content-Type': 'application/json' },
-          body: rocketBody(event, provider.channel, provider.username),
-        },
-      ],
-    }
+    return postJson(provider.address, rocketBody(event, provider.channel, provider.username))
   },
 }

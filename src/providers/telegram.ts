@@ -8,6 +8,7 @@ import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseGoUrl, parseRequestUri } from '../util/go-url.js'
 import { cutToFit } from './limits.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { postJson } from './post-json.js'
 
 /** Where the controller always sends. */
 export const TELEGRAM_API_BASE = 'https://api.telegram.org'
@@ -141,15 +142,6 @@ export const telegram: NotifierModule = {
     const target = telegramUrl(telegramApiBase(provider.address), provider.token)
     // Only a token that is no URL gets here; the text holds the token, and delivery masks it.
     if ('error' in target) throw new Error(target.error)
-    return {
-      requests: [
-        {
-          method: 'POST',
-          url: target.url,
-          headers: { 'Content-Type': 'application/json' },
-          body: telegramBody(event, provider.channel),
-        },
-      ],
-    }
+    return postJson(target.url, telegramBody(event, provider.channel))
   },
 }

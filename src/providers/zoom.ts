@@ -9,6 +9,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { cutToLength } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { postJson } from './post-json.js'
 
 /**
  * Zoom Team Chat caps a chat message at 4,096 characters (Team Chat API, "Send a chat message":
@@ -133,15 +134,6 @@ export const zoom: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return {
-      requests: [
-        {
-          method: 'POST',
-          url: zoomUrl(provider.address),
-          headers: { 'Content-Type': 'application/json', Authorization: provider.token },
-          body: zoomBody(event),
-        },
-      ],
-    }
+    return postJson(zoomUrl(provider.address), zoomBody(event), { Authorization: provider.token })
   },
 }

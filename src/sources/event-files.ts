@@ -16,15 +16,19 @@ const MAX_SIZE_TEXT = '100 MiB'
 /** How standard input is named in origins and problems. */
 export const STDIN_LABEL = 'stdin'
 
+/** Fetches and parses one `http(s)://` entry (`readEventUrl` in `url.ts`, with the run's token). */
+export type ReadUrl = (url: string) => Promise<ParsedEvents>
+
 /**
- * Reads and parses every entry, in the order given (glob matches sorted). A file named twice (or
- * by two globs) is read once. `readStdin` is used for the entry `-`; it defaults to the process's
- * standard input.
+ * Reads and parses every entry, in the order given (glob matches sorted). A file or URL named
+ * twice (or a file matched by two globs) is read once. `readStdin` is used for the entry `-`; it
+ * defaults to the process's standard input. `readUrl` reads `http://` and `https://` entries.
  */
 export async function readEventFiles(
   entries: string[],
   cwd: string,
   readStdin: () => Promise<string> = readStandardInput,
+  readUrl: ReadUrl = readUrlWithoutToken,
 ): Promise<ParsedEvents> {
   const result: ParsedEvents = { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
   const seen = new Set<string>()
@@ -43,10 +47,9 @@ export async function readEventFiles(
     }
 
     if (/^https?:\/\//i.test(entry)) {
-      result.problems.push({
-        severity: 'error',
-        message: `${entry}: URL event sources are not supported yet`,
-      })
+      if (seen.has(entry)) continue
+      seen.add(entry)
+      merge(result, await readUrl(entry))
       continue
     }
 
@@ -65,6 +68,12 @@ export async function readEventFiles(
     }
   }
   return result
+}
+
+// Loaded on first use: `url.ts` imports this module's size limit.
+async function readUrlWithoutToken(url: string): Promise<ParsedEvents> {
+  const { readEventUrl } = await import('./url.js')
+  return readEventUrl(url)
 }
 
 /** An entry → the files it names (paths relative to cwd, as given or as matched), or a Problem. */

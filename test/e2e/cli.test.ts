@@ -43,6 +43,29 @@ describe('flux-notify', () => {
     expectNoSecrets(result, Object.values(SECRETS))
   })
 
+  it('reads events from a command and from a URL', async () => {
+    const fromCommand = await runCli([...BASE, '--events-command', 'cat events.json'], {
+      cwd: repo,
+    })
+    expect(fromCommand.stderr).toBe('')
+    expect(fromCommand.code).toBe(0)
+    expect(fromCommand.stdout).toContain('5 sent, 0 unchanged, 3 skipped, 0 failed')
+
+    receiver.respond('/exports/events.json', [{ status: 200, body: standardEvents() }])
+    const fromUrl = await runCli(
+      [...BASE, '--events', `${receiver.url}/exports/events.json`, '--dry-run'],
+      { cwd: repo },
+    )
+    expect(fromUrl.code).toBe(0)
+    expect(fromUrl.stdout).toContain('5 dry-run')
+
+    const failing = await runCli([...BASE, '--events-command', 'echo nope >&2; exit 3'], {
+      cwd: repo,
+    })
+    expect(failing.code).toBe(2)
+    expect(failing.stderr).toContain('events-command: exited with code 3: nope')
+  })
+
   it('prints the results as JSON with --json', async () => {
     const result = await runCli([...BASE, '--events', 'events.json', '--json', '--dry-run'], {
       cwd: repo,

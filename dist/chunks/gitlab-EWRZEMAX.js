@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f,g,h}from"./chunk-GUWJJXXU.js";import"./chunk-HZKTACTZ.js";import"./chunk-NEBSJ3P3.js";import"./chunk-COSC7KWV.js";import"./chunk-SI4I4Q4V.js";import"./chunk-MUZKCZNV.js";import"./chunk-WPL23CHO.js";import"./chunk-J2MVBAN7.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{g as createGitLabStatusClient,h as gitlab,e as gitlabErrorText,d as gitlabNextPage,b as gitlabPathEscape,a as gitlabProject,c as gitlabState,f as httpFailure};

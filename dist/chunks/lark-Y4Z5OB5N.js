@@ -1,5 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as u}from"./chunk-KRQNTBNT.js";import{b as c,d as m}from"./chunk-J3CTCWO4.js";import{a,d}from"./chunk-J2MVBAN7.js";import{d as l}from"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";var y=20*1024;function g(t){if("error"in l(t.address))return`invalid Slack hook URL ${t.address}`}function v(t,r,o){let n=t.severity==="error",i=`**${r}**
-
-`;for(let[e,s]of o)i+=`${e}: ${s}
-`;return a({msg_type:"interactive",card:{config:{wide_screen_mode:!0},header:{title:{tag:"plain_text",content:`${n?"\u{1F6A8}":"\u{1F4AB}"} ${u(t)}`},template:n?"red":"turquoise"},elements:[{tag:"div",text:{tag:"lark_md",content:i}}]}})}function k(t){let r=t.metadata??{},o=d(Object.keys(r)),n=([e,...s])=>v(t,e,o.map((p,f)=>[p,s[f]])),i=m([t.message,...o.map(e=>r[e])],e=>c(n(e))<=y);return n(i)}var j={type:"lark",class:"notification",validate:g,render(t){let{event:r,provider:o}=t;return{requests:[{method:"POST",url:o.address,headers:{"Content-Type":"application/json"},body:k(r)}]}}};export{y as LARK_BODY_LIMIT_BYTES,j as lark,k as larkBody};
