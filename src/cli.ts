@@ -28,6 +28,8 @@ does, and sends the commit statuses and notifications.
   --no-cross-namespace-refs alerts only see events from their own namespace
   --dry-run                 decide and render everything, send nothing
   --fail-on-error BOOL      exit 1 when a delivery failed (default true)
+  --state FILE              remember deliveries and rate-limit windows in FILE between runs;
+                            none or auto (the default) keep no state
   --json                    print the results as JSON instead of the table
   -h, --help                show this help
 `
@@ -49,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
         'no-cross-namespace-refs': { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         'fail-on-error': { type: 'string' },
+        state: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -82,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       noCrossNamespaceRefs: String(args['no-cross-namespace-refs'] ?? false),
       dryRun: String(args['dry-run'] ?? false),
       failOnError: args['fail-on-error'] ?? '',
+      state: args.state ?? '',
       cwd: process.cwd(),
     })
     const secretValues: string[] = []

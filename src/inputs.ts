@@ -20,6 +20,7 @@ export function readActionInputs(): RunOptions {
     noCrossNamespaceRefs: core.getInput('no-cross-namespace-refs'),
     dryRun: core.getInput('dry-run'),
     failOnError: core.getInput('fail-on-error'),
+    state: core.getInput('state'),
     cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
   })
 }

@@ -43,6 +43,7 @@ export async function run(): Promise<void> {
             problems: report.problems,
             warnings: report.warnings,
             dryRun: options.dryRun,
+            state: report.state,
           }),
         )
         .write()

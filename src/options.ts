@@ -2,7 +2,11 @@
  * The run's settings, the same for the Action and the CLI. `src/inputs.ts` builds them from
  * `INPUT_*` variables, `src/cli.ts` from flags; both validate through `parseRunOptions`.
  */
+import { isAbsolute, resolve } from 'node:path'
 import { parseGoDuration } from './util/duration.js'
+
+/** Where duplicate-suppression state lives between runs (design §3). */
+export type StateOption = { kind: 'none' } | { kind: 'file'; path: string }
 
 export interface RunOptions {
   /** files, directories or globs holding Alert/Provider/Secret and Flux object manifests */
@@ -24,6 +28,11 @@ export interface RunOptions {
   noCrossNamespaceRefs: boolean
   dryRun: boolean
   failOnError: boolean
+  /**
+   * the state store; a file path is absolute (resolved against `cwd`). Optional (absent = none) so
+   * that callers built before it existed need not name it.
+   */
+  state?: StateOption
   /** directory relative paths are resolved against */
   cwd: string
 }
@@ -41,6 +50,8 @@ export interface RawOptions {
   noCrossNamespaceRefs: string
   dryRun: string
   failOnError: string
+  /** `none`, `auto`, `cache` or a file path; optional so that hosts without the setting need not name it */
+  state?: string
   cwd: string
 }
 
@@ -53,6 +64,7 @@ export const DEFAULTS = {
   noCrossNamespaceRefs: 'false',
   dryRun: 'false',
   failOnError: 'true',
+  state: 'auto',
 } as const
 
 /** Splits a newline-separated list, dropping blank lines and `#` comments. */
@@ -77,6 +89,21 @@ function parseDuration(name: string, value: string, fallback: string): number {
   } catch {
     throw new OptionError(`${name}: '${v}' is not a duration like 30s, 5m or 1h30m`)
   }
+}
+
+/**
+ * `none`; `auto`, which is `none` until the Actions-cache store exists; a file path. `cache` is
+ * refused for now rather than quietly keeping no state.
+ */
+export function parseStateOption(value: string, cwd: string): StateOption {
+  const v = value.trim() || DEFAULTS.state
+  if (v === 'none' || v === 'auto') return { kind: 'none' }
+  if (v === 'cache') {
+    throw new OptionError(
+      'state: cache is not supported yet; use a file path and an actions/cache step',
+    )
+  }
+  return { kind: 'file', path: isAbsolute(v) ? v : resolve(cwd, v) }
 }
 
 const NAMESPACE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
@@ -108,6 +135,7 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
     ),
     dryRun: parseBoolean('dry-run', raw.dryRun, DEFAULTS.dryRun),
     failOnError: parseBoolean('fail-on-error', raw.failOnError, DEFAULTS.failOnError),
+    state: parseStateOption(raw.state ?? '', raw.cwd),
     cwd: raw.cwd,
   }
 }

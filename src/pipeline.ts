@@ -1,8 +1,8 @@
 /**
  * The one place that knows the order of the stages:
  *
- *   manifests ─► secrets ─► providers ─► events ─► route (clean-up, rate limit, match, gate)
- *             ─► deliver ─► report
+ *   manifests ─► secrets ─► providers ─► events ─► state ─► route (clean-up, rate limit, match,
+ *             gate) ─► drop what earlier runs delivered ─► deliver (journalling) ─► save state ─► report
  *
  * Stages are pure functions over plain data; the IO edges (files, stdin, HTTP) are the `sources/`
  * readers and `delivery/`. The Action (`main.ts`) and the CLI (`cli.ts`) both call `runPipeline`
@@ -26,6 +26,21 @@ import { readEventsCommand } from './sources/command.js'
 import { readEventFiles } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
 import { readEventUrl } from './sources/url.js'
+import { loadStateFile, saveStateFile, StateJournal } from './state/file.js'
+import {
+  dropDelivered,
+  eventKey,
+  eventTime,
+  expireState,
+  inRoutingOrder,
+  newestTime,
+  plannedDeliveryKey,
+  ReplayingLimiter,
+  serializeState,
+  stateEntries,
+  STATE_VERSION,
+  type StateStore,
+} from './state/store.js'
 
 /** What the pipeline needs from its host (the Action or the terminal). */
 export interface RunHost {
@@ -43,8 +58,18 @@ export interface RunReport {
   counts: Counts
   /** events read, and those ignored as non-Flux or trace-only */
   eventStats: { read: number; nonFlux: number; trace: number }
+  /** the state file's size after the run (before it, in a dry run); absent without state */
+  state?: StateSize
   /** 0 all delivered or unchanged, 1 a delivery failed (with fail-on-error), 2 bad configuration or input */
   exitCode: 0 | 1 | 2
+}
+
+export interface StateSize {
+  path: string
+  entries: number
+  bytes: number
+  /** false in a dry run (read, never written) or when writing failed */
+  written: boolean
 }
 
 export async function runPipeline(options: RunOptions, host: RunHost): Promise<RunReport> {
@@ -84,13 +109,93 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const read = await readEvents(options, { ...host, info }, config)
   problems.push(...read.problems)
 
-  // 4. Route and 5. deliver.
-  const plan = planNotifications(read.events, config, resolved.providers, {
-    rateLimitIntervalMs: options.rateLimitIntervalMs,
-    noCrossNamespaceRefs: options.noCrossNamespaceRefs,
-    commitStatusExprs,
-  })
-  await deliver(plan, { dryRun: options.dryRun })
+  // 4. State from earlier runs (read in a dry run too, so it shows what would be skipped).
+  const statePath = options.state?.kind === 'file' ? options.state.path : undefined
+  let stored: StateStore | undefined
+  if (statePath !== undefined) {
+    const loaded = loadStateFile(statePath)
+    problems.push(...loaded.problems)
+    stored = loaded.state
+  }
+
+  // 5. Route, drop what earlier runs delivered, and 6. deliver.
+  const ordered = stored ? inRoutingOrder(read.events) : read.events
+  const limiter = stored
+    ? new ReplayingLimiter(
+        options.rateLimitIntervalMs,
+        stored.rateLimit ?? undefined,
+        ordered,
+        stored.events,
+      )
+    : undefined
+  const plan = planNotifications(
+    ordered,
+    config,
+    resolved.providers,
+    {
+      rateLimitIntervalMs: options.rateLimitIntervalMs,
+      noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+      commitStatusExprs,
+    },
+    limiter,
+  )
+  // an event without a time is recorded as arriving with the newest one
+  const fallbackMs = stored ? newestTime(stored, read.events) : 0
+  const delivered: Record<string, number> = {}
+  const journal =
+    statePath !== undefined && !options.dryRun
+      ? new StateJournal(statePath, (problem) => problems.push(problem))
+      : undefined
+  const toDeliver = stored ? dropDelivered(plan.deliveries, stored) : plan.deliveries
+  await deliver(
+    { ...plan, deliveries: toDeliver },
+    {
+      dryRun: options.dryRun,
+      onDelivered: (delivery) => {
+        const key = plannedDeliveryKey(delivery)
+        if (key === undefined || !delivery.sourced) return
+        const time = eventTime(delivery.sourced, fallbackMs)
+        delivered[key] = time
+        journal?.append({ key, time })
+      },
+    },
+  )
+  journal?.close()
+
+  // 7. Save the state (never in a dry run).
+  let state: StateSize | undefined
+  if (statePath !== undefined && stored && limiter) {
+    if (options.dryRun) {
+      state = {
+        path: statePath,
+        entries: stateEntries(stored),
+        bytes: Buffer.byteLength(serializeState(stored), 'utf8'),
+        written: false,
+      }
+    } else {
+      const next: StateStore = {
+        version: STATE_VERSION,
+        deliveries: { ...stored.deliveries, ...delivered },
+        events: { ...stored.events },
+        rateLimit: limiter.snapshot(),
+      }
+      ordered.forEach((sourced, index) => {
+        const admitted = limiter.verdicts[index]
+        if (admitted === undefined) return
+        next.events[eventKey(sourced.event)] = { time: eventTime(sourced, fallbackMs), admitted }
+      })
+      const kept = expireState(next, newestTime(next, []), options.rateLimitIntervalMs)
+      const saved = saveStateFile(statePath, kept)
+      if ('severity' in saved) problems.push(saved)
+      state = {
+        path: statePath,
+        entries: stateEntries(kept),
+        bytes: 'severity' in saved ? 0 : saved.bytes,
+        written: !('severity' in saved),
+      }
+    }
+    host.info(stateLine(state))
+  }
 
   // Whatever reached a message, no secret leaves this function.
   const secrets = [...secretValues]
@@ -112,8 +217,14 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       nonFlux: read.ignored.nonFlux,
       trace: read.ignored.trace,
     },
+    state,
     exitCode,
   }
+}
+
+/** The state's size, as the info output and the CLI's standard error show it. */
+export function stateLine(state: StateSize): string {
+  return `State ${state.written ? 'saved' : 'not written'}: ${state.entries} entries, ${state.bytes} bytes in ${state.path}`
 }
 
 function secretKey(secret: { metadata: { namespace: string; name: string } }): string {

@@ -40,6 +40,11 @@ export interface DeliveryOptions {
   loadModule?: (type: string) => Promise<ProviderModule>
   /** waits between HTTP retries; injectable for tests */
   sleep?: Sleep
+  /**
+   * Called right after a delivery ends `sent` or `unchanged`, so the state store can record it as
+   * it goes (a run killed later keeps that record). It must not throw.
+   */
+  onDelivered?(delivery: PlannedDelivery): void
 }
 
 export const DEFAULT_CONCURRENCY = 8
@@ -80,6 +85,12 @@ async function forEachConcurrently<T>(
   }
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker)
   await Promise.all(workers)
+}
+
+/** Tells `onDelivered` about a delivery that ended `sent` or `unchanged`. */
+function reportDelivered(delivery: PlannedDelivery, options: DeliveryOptions): void {
+  const { outcome } = delivery.decision
+  if (outcome === 'sent' || outcome === 'unchanged') options.onDelivered?.(delivery)
 }
 
 function fail(delivery: PlannedDelivery, provider: ResolvedProvider, error: unknown): void {
@@ -134,6 +145,7 @@ async function deliverNotifications(
     } catch (error) {
       fail(delivery, masking, error)
     }
+    reportDelivered(delivery, options)
   }
 }
 
@@ -218,6 +230,7 @@ async function deliverCommitStatuses(
     } catch (error) {
       fail(delivery, provider, error)
     }
+    reportDelivered(delivery, options)
   }
 }
 
@@ -298,6 +311,7 @@ async function deliverComments(
     } catch (error) {
       fail(delivery, provider, error)
     }
+    reportDelivered(delivery, options)
   }
 }
 

@@ -5,6 +5,7 @@
  * bytes; the `results` output always has every decision.
  */
 import type { Problem } from '../manifests/model.js'
+import type { StateSize } from '../pipeline.js'
 import type { Decision, Outcome } from '../results.js'
 import { countOutcomes } from '../results.js'
 import { problemLocation } from './annotate.js'
@@ -15,6 +16,8 @@ export interface SummaryInput {
   problems: Problem[]
   dryRun: boolean
   warnings: string[]
+  /** the state store's size, when the run keeps state */
+  state?: StateSize
 }
 
 export interface SummaryOptions {
@@ -50,6 +53,7 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
     '',
     verdict(input),
     '',
+    ...(input.state ? [stateLine(input.state), ''] : []),
     ...problemsSection(problems),
     '### Decisions',
     '',
@@ -143,6 +147,12 @@ function verdict({ decisions, problems, warnings, dryRun }: SummaryInput): strin
   if (warnings.length > 0) extra.push(plural(warnings.length, 'warning'))
   const line = [totalsLine(decisions), ...extra].join(', ')
   return `${icon} ${dryRun ? `Dry run, nothing was sent: ${line}` : line}`
+}
+
+function stateLine(state: StateSize): string {
+  const what = state.written ? 'saved' : 'not written'
+  const entries = `${state.entries} ${state.entries === 1 ? 'entry' : 'entries'}`
+  return `State ${what}: ${entries}, ${state.bytes} bytes in ${cell(state.path)}`
 }
 
 function problemsSection(problems: Problem[]): string[] {

@@ -41,6 +41,8 @@ export interface PlannedDelivery {
   notification: Notification
   /** commit-status providers only: the status id (context/name/key source) */
   commitStatusId?: string
+  /** the event as read, before routing changed its metadata (the state store keys by it) */
+  sourced?: SourcedEvent
 }
 
 export interface Plan {
@@ -104,7 +106,7 @@ export function planNotifications(
       }
       if (!match.matched) continue
       matchedAny = true
-      facts ??= eventFacts(event, row)
+      facts ??= eventFacts(event, row, sourced)
       const decision = notificationParams(facts, route, options, deliveries, warnings)
       decisions.push(decision)
     }
@@ -150,15 +152,17 @@ function alertRoute(
 /** What the gates read from an event's raw (still prefixed) metadata, computed once per event. */
 interface EventFacts {
   event: FluxEvent
+  sourced: SourcedEvent
   row: BaseDecision
   isStatusUpdate: boolean
   hasCommit: boolean
   hasChangeRequest: boolean
 }
 
-function eventFacts(event: FluxEvent, row: BaseDecision): EventFacts {
+function eventFacts(event: FluxEvent, row: BaseDecision, sourced: SourcedEvent): EventFacts {
   return {
     event,
+    sourced,
     row,
     isStatusUpdate: metadataValue(event, `${objectGroupOf(event)}/commit_status`) === 'update',
     hasCommit: !!metadataValue(event, COMMIT_KEY),
@@ -289,6 +293,7 @@ function notificationParams(
   const delivery: PlannedDelivery = {
     decision,
     notification: { event: combined.event, alert, provider: entry },
+    sourced: facts.sourced,
   }
   // 9. The commit status id. Every commit-status constructor refuses an empty one.
   if (providerKind === 'commit-status') {
