@@ -2,8 +2,7 @@
  * The pipeline with a state file, from the sources (real sockets to a recording receiver): the
  * same events read twice send nothing twice, and what failed is retried.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseRunOptions } from '../../src/options.js'
