@@ -10,9 +10,8 @@
  * names match case-insensitively, as on Azure DevOps. Errors are its JSON exception bodies
  * (`{"$id":"1","message":…,"typeKey":…}`). Every request is recorded.
  */
-import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startJsonServer } from './http-fake.js'
 
 export interface FakeAzureDevOpsRequest {
   method: string
@@ -89,9 +88,7 @@ function azureException(status: number, message: string, typeKey: string): Reply
 export async function startFakeAzureDevOps(
   options: FakeAzureDevOpsOptions = {},
 ): Promise<FakeAzureDevOps> {
-  const requests: FakeAzureDevOpsRequest[] = []
   const store = new Map<string, AzureStatus[]>()
-  const failures: AzureFailure[] = []
   let origin = ''
   let nextId = 1
 
@@ -216,64 +213,25 @@ export async function startFakeAzureDevOps(
     )
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const record: FakeAzureDevOpsRequest = {
-        method: request.method ?? '',
-        path: request.url ?? '/',
-        headers: request.headers,
-        body,
-      }
-      requests.push(record)
-      const failure = failures.shift()
-      let status: number
-      let text: string
-      let extraHeaders: Record<string, string> | undefined
-      if (failure) {
-        status = failure.status
-        extraHeaders = failure.headers
-        text =
-          failure.body ??
-          JSON.stringify(azureException(status, 'Injected failure', 'InjectedException').body)
-      } else {
-        const reply = handle(record.method, new URL(record.path, origin), request.headers, body)
-        status = reply.status
-        text = reply.body === undefined ? '' : JSON.stringify(reply.body)
-      }
-      record.status = status
-      response.writeHead(status, {
-        'content-type': 'application/json; charset=utf-8; api-version=6.0',
-        'content-length': String(Buffer.byteLength(text)),
-        ...extraHeaders,
-      })
-      response.end(text)
-    })
+  const server = await startJsonServer({
+    contentType: 'application/json; charset=utf-8; api-version=6.0',
+    failureBody: (status) =>
+      JSON.stringify(azureException(status, 'Injected failure', 'InjectedException').body),
+    handle: (record, base) =>
+      handle(record.method, new URL(record.path, base), record.headers, record.body),
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  origin = server.url
 
   return {
     url: origin,
-    requests,
+    requests: server.requests,
     seedStatus: (repository, sha, status) => ({ ...addStatus(repository, sha, status) }),
     statuses: (repository, sha) =>
       (store.get(storeKey(repository, sha)) ?? []).map((s) => ({
         ...s,
         context: { ...s.context },
       })),
-    failNext(count, failure) {
-      for (let i = 0; i < count; i++) failures.push(failure)
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    failNext: server.failNext,
+    close: server.close,
   }
 }

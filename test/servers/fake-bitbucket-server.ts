@@ -12,9 +12,8 @@
  * Errors are Bitbucket's `{"errors":[{"context":…,"message":…,"exceptionName":…}]}`; every
  * request is recorded.
  */
-import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startJsonServer } from './http-fake.js'
 
 export interface FakeBitbucketServerRequest {
   method: string
@@ -86,11 +85,8 @@ export async function startFakeBitbucketServer(
   options: FakeBitbucketServerOptions = {},
 ): Promise<FakeBitbucketServer> {
   const contextPath = options.contextPath ?? ''
-  const requests: FakeBitbucketServerRequest[] = []
   /** per `PROJECT/repo@sha`, in the order they were last set */
   const store = new Map<string, BuildStatus[]>()
-  const failures: BitbucketServerFailure[] = []
-  let origin = ''
   let clock = Date.now()
 
   const storeKey = (repository: string, sha: string) => `${repository}@${sha}`
@@ -233,62 +229,22 @@ export async function startFakeBitbucketServer(
     )
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const record: FakeBitbucketServerRequest = {
-        method: request.method ?? '',
-        path: request.url ?? '/',
-        headers: request.headers,
-        body,
-      }
-      requests.push(record)
-      const failure = failures.shift()
-      let status: number
-      let text: string
-      let extraHeaders: Record<string, string> | undefined
-      if (failure) {
-        status = failure.status
-        extraHeaders = failure.headers
-        text =
-          failure.body ??
-          JSON.stringify(bitbucketErrors(status, 'Injected failure', 'com.example.Injected').body)
-      } else {
-        const reply = handle(record.method, new URL(record.path, origin), request.headers, body)
-        status = reply.status
-        extraHeaders = reply.headers
-        text = reply.body === undefined ? '' : JSON.stringify(reply.body)
-      }
-      record.status = status
-      response.writeHead(status, {
-        ...(text === '' ? {} : { 'content-type': 'application/json;charset=UTF-8' }),
-        'content-length': String(Buffer.byteLength(text)),
-        ...extraHeaders,
-      })
-      response.end(text)
-    })
+  const server = await startJsonServer({
+    contentType: 'application/json;charset=UTF-8',
+    omitContentTypeWhenEmpty: true,
+    failureBody: (status) =>
+      JSON.stringify(bitbucketErrors(status, 'Injected failure', 'com.example.Injected').body),
+    handle: (record, base) =>
+      handle(record.method, new URL(record.path, base), record.headers, record.body),
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   return {
-    url: `${origin}${contextPath}`,
-    requests,
+    url: `${server.url}${contextPath}`,
+    requests: server.requests,
     seedStatus: (repository, sha, status) => ({ ...setStatus(repository, sha, status) }),
     statuses: (repository, sha) =>
       (store.get(storeKey(repository, sha)) ?? []).map((s) => ({ ...s })),
-    failNext(count, failure) {
-      for (let i = 0; i < count; i++) failures.push(failure)
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    failNext: server.failNext,
+    close: server.close,
   }
 }

@@ -12,9 +12,8 @@
  *   or replaces the one with the same key; `key`, `state` and `url` are required.
  * Errors are Bitbucket's JSON `{"type":"error","error":{"message":…}}`. Every request is recorded.
  */
-import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startJsonServer } from './http-fake.js'
 
 export interface FakeBitbucketRequest {
   method: string
@@ -94,9 +93,7 @@ function bitbucketError(status: number, message: string, fields?: Record<string,
 export async function startFakeBitbucket(
   options: FakeBitbucketOptions = {},
 ): Promise<FakeBitbucket> {
-  const requests: FakeBitbucketRequest[] = []
   const store = new Map<string, BitbucketStatus[]>()
-  const failures: BitbucketFailure[] = []
   let origin = ''
 
   const storeKey = (repository: string, sha: string) => `${repository}@${sha}`
@@ -213,59 +210,22 @@ export async function startFakeBitbucket(
     return bitbucketError(405, `Method ${method} not allowed`)
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const record: FakeBitbucketRequest = {
-        method: request.method ?? '',
-        path: request.url ?? '/',
-        headers: request.headers,
-        body,
-      }
-      requests.push(record)
-      const url = new URL(record.path, origin)
-      const failure = failures.shift()
-      let reply: Reply
-      let text: string
-      if (failure) {
-        reply = { status: failure.status, headers: failure.headers }
-        text =
-          failure.body ?? JSON.stringify(bitbucketError(failure.status, 'Injected failure').body)
-      } else {
-        reply = handle(record.method, url, request.headers, body)
-        text = reply.body === undefined ? '' : JSON.stringify(reply.body)
-      }
-      record.status = reply.status
-      response.writeHead(reply.status, {
-        'content-type': 'application/json; charset=utf-8',
-        'content-length': String(Buffer.byteLength(text)),
-        ...reply.headers,
-      })
-      response.end(text)
-    })
+  const server = await startJsonServer({
+    contentType: 'application/json; charset=utf-8',
+    failureBody: (status) => JSON.stringify(bitbucketError(status, 'Injected failure').body),
+    handle: (record, base) =>
+      handle(record.method, new URL(record.path, base), record.headers, record.body),
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  origin = server.url
 
   return {
     url: origin,
     apiUrl: `${origin}/2.0`,
-    requests,
+    requests: server.requests,
     seedStatus: (repository, sha, status) => ({ ...setStatus(repository, sha, status) }),
     statuses: (repository, sha) =>
       (store.get(storeKey(repository, sha)) ?? []).map((s) => ({ ...s })),
-    failNext(count, failure) {
-      for (let i = 0; i < count; i++) failures.push(failure)
-    },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    failNext: server.failNext,
+    close: server.close,
   }
 }

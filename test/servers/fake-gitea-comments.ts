@@ -8,9 +8,8 @@
  *   (Gitea's behaviour); `paginate: true` makes it honour `page`/`limit` (at most 50) instead.
  * - Only a comment's poster may edit it (`403`).
  */
-import { createServer } from 'node:http'
 import type { ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenLoopback, sendText } from './http-fake.js'
 import type { RecordedRequest } from './recorder.js'
 
 export interface GiteaComment {
@@ -90,15 +89,7 @@ export async function startFakeGiteaComments(
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
-  ) => {
-    const text = JSON.stringify(body)
-    response.writeHead(status, {
-      'content-type': 'application/json;charset=utf-8',
-      'content-length': String(Buffer.byteLength(text)),
-      ...headers,
-    })
-    response.end(text)
-  }
+  ) => sendText(response, status, JSON.stringify(body), 'application/json;charset=utf-8', headers)
   const failure = (response: ServerResponse, status: number, message: string) =>
     json(response, status, { message, url: `${baseUrl}/api/swagger` })
 
@@ -168,42 +159,29 @@ export async function startFakeGiteaComments(
     return failure(response, 405, 'Method Not Allowed')
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const path = request.url ?? '/'
-      requests.push({
-        method: request.method ?? '',
-        path,
-        headers: request.headers,
-        body,
-        receivedAt: Date.now(),
-      })
-      const token = /^token (\S+)$/u.exec(request.headers.authorization ?? '')?.[1]
-      try {
-        handle(request.method ?? 'GET', new URL(path, baseUrl), token, body, response)
-      } catch {
-        failure(response, 422, 'invalid request')
-      }
+  const server = await listenLoopback((request, response, body) => {
+    const path = request.url ?? '/'
+    requests.push({
+      method: request.method ?? '',
+      path,
+      headers: request.headers,
+      body,
+      receivedAt: Date.now(),
     })
+    const token = /^token (\S+)$/u.exec(request.headers.authorization ?? '')?.[1]
+    try {
+      handle(request.method ?? 'GET', new URL(path, baseUrl), token, body, response)
+    } catch {
+      failure(response, 422, 'invalid request')
+    }
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  baseUrl = server.url
 
   return {
     url: baseUrl,
     requests,
     seedComment: (repo, issue, comment) => addComment(repo, issue, comment.login, comment.body),
     comments: (repo, issue) => [...(store.get(key(repo, issue)) ?? [])],
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: server.close,
   }
 }

@@ -12,9 +12,8 @@
  *
  * Every request is recorded with its raw path.
  */
-import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startJsonServer } from './http-fake.js'
 
 export interface GiteaRequest {
   method: string
@@ -89,10 +88,8 @@ function giteaTime(ms: number): string {
 export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<FakeGitea> {
   const token = options.token ?? 'gitea-test'
   const maxItems = options.maxResponseItems ?? 50
-  const requests: GiteaRequest[] = []
   const repositories = new Set((options.repositories ?? []).map((r) => r.toLowerCase()))
   const store = new Map<string, GiteaStatus[]>()
-  const failures: InjectedGiteaFailure[] = []
   let nextId = 1
   let baseUrl = ''
 
@@ -216,62 +213,20 @@ export async function startFakeGitea(options: FakeGiteaOptions = {}): Promise<Fa
     return createStatus(repo, sha, body)
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const record: GiteaRequest = {
-        method: request.method ?? '',
-        path: request.url ?? '/',
-        headers: request.headers,
-        body,
-      }
-      requests.push(record)
-      const failure = failures.shift()
-      let status: number
-      let text: string
-      let headers: Record<string, string>
-      if (failure) {
-        ;({ status, body: text } = failure)
-        headers = failure.headers ?? {}
-      } else {
-        const reply = handle(record.method, record.path, request.headers, body)
-        status = reply.status
-        text = JSON.stringify(reply.body)
-        headers = reply.headers ?? {}
-      }
-      record.status = status
-      response.writeHead(status, {
-        'content-type': 'application/json;charset=utf-8',
-        'content-length': String(Buffer.byteLength(text)),
-        ...headers,
-      })
-      response.end(text)
-    })
+  const server = await startJsonServer({
+    contentType: 'application/json;charset=utf-8',
+    handle: (record) => handle(record.method, record.path, record.headers, record.body),
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  baseUrl = `http://127.0.0.1:${port}`
+  baseUrl = server.url
 
   return {
     url: baseUrl,
-    requests,
+    requests: server.requests,
     seedStatus: addStatus,
     statuses(repo, sha) {
       return [...(store.get(storeKey(repo, sha)) ?? [])]
     },
-    failNext(count, failure) {
-      for (let i = 0; i < count; i++) failures.push(failure)
-    },
-    close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
-    },
+    failNext: server.failNext,
+    close: server.close,
   }
 }

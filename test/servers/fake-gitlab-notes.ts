@@ -8,9 +8,8 @@
  *   (`X-Page`, `X-Per-Page`, `X-Next-Page`, `X-Total`, `X-Total-Pages`); `sort` defaults to `desc`.
  * - Only a note's author may edit it (`403 {"message":"403 Forbidden"}`).
  */
-import { createServer } from 'node:http'
 import type { ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { listenLoopback, sendText } from './http-fake.js'
 import type { RecordedRequest } from './recorder.js'
 
 export interface GitLabNote {
@@ -81,15 +80,7 @@ export async function startFakeGitLabNotes(options: FakeGitLabOptions): Promise<
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
-  ) => {
-    const text = JSON.stringify(body)
-    response.writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(text)),
-      ...headers,
-    })
-    response.end(text)
-  }
+  ) => sendText(response, status, JSON.stringify(body), 'application/json', headers)
 
   const handle = (
     method: string,
@@ -158,45 +149,32 @@ export async function startFakeGitLabNotes(options: FakeGitLabOptions): Promise<
     return json(response, 405, { error: '405 Method Not Allowed' })
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const path = request.url ?? '/'
-      requests.push({
-        method: request.method ?? '',
-        path,
-        headers: request.headers,
-        body,
-        receivedAt: Date.now(),
-      })
-      const token = request.headers['private-token']
-      handle(
-        request.method ?? 'GET',
-        new URL(path, baseUrl),
-        path.split('?')[0]!,
-        typeof token === 'string' ? token : undefined,
-        body,
-        response,
-      )
+  const server = await listenLoopback((request, response, body) => {
+    const path = request.url ?? '/'
+    requests.push({
+      method: request.method ?? '',
+      path,
+      headers: request.headers,
+      body,
+      receivedAt: Date.now(),
     })
+    const token = request.headers['private-token']
+    handle(
+      request.method ?? 'GET',
+      new URL(path, baseUrl),
+      path.split('?')[0]!,
+      typeof token === 'string' ? token : undefined,
+      body,
+      response,
+    )
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  baseUrl = server.url
 
   return {
     url: baseUrl,
     requests,
     seedNote: (project, mr, note) => addNote(project, mr, note.username, note.body),
     notes: (project, mr) => [...(store.get(key(project, mr)) ?? [])],
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: server.close,
   }
 }

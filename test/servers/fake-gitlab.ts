@@ -14,9 +14,8 @@
  *
  * Every request is recorded with its raw path, so tests can check the escaping on the wire.
  */
-import { createServer } from 'node:http'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startJsonServer } from './http-fake.js'
 
 export interface GitLabRequest {
   method: string
@@ -85,10 +84,8 @@ const AUTHOR = {
 
 export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<FakeGitLab> {
   const token = options.token ?? 'glpat-test'
-  const requests: GitLabRequest[] = []
   const projects = new Map<string, number>()
   const store = new Map<string, GitLabStatus[]>()
-  const failures: InjectedGitLabFailure[] = []
   let nextStatusId = 100
 
   const projectId = (project: string): number => {
@@ -252,43 +249,14 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
     return createStatus(project, sha, body, String(headers['content-type'] ?? ''))
   }
 
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      const record: GitLabRequest = {
-        method: request.method ?? '',
-        path: request.url ?? '/',
-        headers: request.headers,
-        body,
-      }
-      requests.push(record)
-      const failure = failures.shift()
-      const reply: { status: number; text: string; headers?: Record<string, string> } = failure
-        ? { status: failure.status, text: failure.body, headers: failure.headers ?? {} }
-        : (() => {
-            const r = handle(record.method, record.path, request.headers, body)
-            return { status: r.status, text: JSON.stringify(r.body), headers: r.headers ?? {} }
-          })()
-      record.status = reply.status
-      response.writeHead(reply.status, {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(reply.text)),
-        ...reply.headers,
-      })
-      response.end(reply.text)
-    })
+  const server = await startJsonServer({
+    contentType: 'application/json',
+    handle: (record) => handle(record.method, record.path, record.headers, record.body),
   })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
 
   return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
+    url: server.url,
+    requests: server.requests,
     seedStatus(project, sha, input) {
       projectId(project)
       return addStatus(project, sha, input)
@@ -297,14 +265,7 @@ export async function startFakeGitLab(options: FakeGitLabOptions = {}): Promise<
       return [...(store.get(storeKey(project, sha)) ?? [])]
     },
     projectId,
-    failNext(count, failure) {
-      for (let i = 0; i < count; i++) failures.push(failure)
-    },
-    close() {
-      return new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      })
-    },
+    failNext: server.failNext,
+    close: server.close,
   }
 }
