@@ -18,7 +18,7 @@ import type { RunOptions } from './options.js'
 import { loadProvider } from './providers/registry.js'
 import type { ResolvedProvider } from './providers/types.js'
 import { countOutcomes, type Counts, type Decision } from './results.js'
-import { planNotifications } from './routing/plan.js'
+import { inRoutingOrder, planNotifications } from './routing/plan.js'
 import { deliver } from './delivery/deliver.js'
 import { maskSecrets } from './delivery/mask.js'
 import { readDispatchPayload } from './sources/dispatch.js'
@@ -32,7 +32,6 @@ import {
   eventKey,
   eventTime,
   expireState,
-  inRoutingOrder,
   newestTime,
   plannedDeliveryKey,
   ReplayingLimiter,

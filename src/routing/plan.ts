@@ -82,7 +82,7 @@ export function planNotifications(
   const candidateAlerts = new CandidateAlerts(config.alerts)
   const rateLimitedReason = `rate limited: duplicate of an event within ${formatGoDuration(limiter.intervalMs)}`
 
-  for (const sourced of inTimeOrder(events)) {
+  for (const sourced of inRoutingOrder(events)) {
     const row = baseDecision(sourced)
     const cleaned = cleanupMetadata(sourced.event)
 
@@ -342,8 +342,11 @@ function evaluateCommitStatusExpr(
     : { error: `${COMMIT_STATUS_EXPR_FAILED}${result.error}` }
 }
 
-/** Events sorted by time (stable); events without a time keep their order, at the end. */
-function inTimeOrder(events: SourcedEvent[]): SourcedEvent[] {
+/**
+ * The order routing takes events in: by time (stable); events without a time keep their order,
+ * at the end. The state store's replaying limiter relies on this very order.
+ */
+export function inRoutingOrder(events: readonly SourcedEvent[]): SourcedEvent[] {
   const timed = events.filter((e) => Number.isFinite(e.time))
   const untimed = events.filter((e) => !Number.isFinite(e.time))
   timed.sort((a, b) => a.time - b.time)

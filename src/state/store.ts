@@ -232,17 +232,6 @@ export class ReplayingLimiter extends FixedWindowLimiter {
 }
 
 /**
- * Events in the order routing takes them: by time (stable), events without a time last. This must
- * stay the order of `planNotifications` (its `inTimeOrder`), which `ReplayingLimiter` relies on.
- */
-export function inRoutingOrder(events: readonly SourcedEvent[]): SourcedEvent[] {
-  const timed = events.filter((e) => Number.isFinite(e.time))
-  const untimed = events.filter((e) => !Number.isFinite(e.time))
-  timed.sort((a, b) => a.time - b.time)
-  return timed.concat(untimed)
-}
-
-/**
  * How long entries are kept, counted back from the newest event time seen: 24 hours, and never
  * less than two rate-limit windows (the limiter still needs that much). An older event cannot come
  * back: sources re-read `kubectl get events`, whose events live 1 h by default (the API server's

@@ -252,3 +252,46 @@ export function sourced(e: FluxEvent, index = 0): SourcedEvent {
     time: e.timestamp === null ? NaN : Date.parse(e.timestamp),
   }
 }
+
+/**
+ * The Kustomization's end-of-reconcile event (event-data reference §2.1) for commit `sha`, with
+ * unprefixed metadata as the Git notifiers receive it.
+ */
+export function reconciledKustomization(
+  sha: string,
+  overrides: Partial<FluxEvent> = {},
+): FluxEvent {
+  return {
+    involvedObject: {
+      kind: 'Kustomization',
+      namespace: 'flux-system',
+      name: 'podinfo',
+      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
+    },
+    severity: 'info',
+    timestamp: '2024-05-01T10:00:00Z',
+    message: 'Reconciliation finished in 2s, next run in 10m',
+    reason: 'ReconciliationSucceeded',
+    metadata: { revision: `main@sha1:${sha}`, commit_status: 'update' },
+    reportingController: 'kustomize-controller',
+    ...overrides,
+  }
+}
+
+/**
+ * A Kustomization `gitops-system` event with reason `ApplySucceeded` for commit `sha`: the event
+ * of the reference's commit-status fixtures (§6.3, §8.1: `apply succeeded`, id
+ * `kustomization/gitops-system/0c9c2e41`).
+ */
+export function gitopsSystemEvent(sha: string, overrides: Partial<FluxEvent> = {}): FluxEvent {
+  return {
+    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'gitops-system' },
+    severity: 'info',
+    timestamp: '2022-09-30T06:40:29Z',
+    message: 'Reconciliation finished',
+    reason: 'ApplySucceeded',
+    metadata: { revision: `main@sha1:${sha}` },
+    reportingController: 'kustomize-controller',
+    ...overrides,
+  }
+}

@@ -14,24 +14,11 @@ import type {
 } from '../../src/providers/types.js'
 import { startFakeAzureDevOps } from '../servers/fake-azure-devops.js'
 import type { FakeAzureDevOps } from '../servers/fake-azure-devops.js'
-import { resolvedProvider } from '../support/factories.js'
+import { resolvedProvider, gitopsSystemEvent } from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const ID = 'kustomization/gitops-system/0c9c2e41'
 const PAT = 'azure-pat'
-
-function gitopsSystem(overrides: Partial<FluxEvent> = {}): FluxEvent {
-  return {
-    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'gitops-system' },
-    severity: 'info',
-    timestamp: '2022-09-30T06:40:29Z',
-    message: 'Reconciliation finished',
-    reason: 'ApplySucceeded',
-    metadata: { revision: `main@sha1:${SHA}` },
-    reportingController: 'kustomize-controller',
-    ...overrides,
-  }
-}
 
 function provider(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
   return resolvedProvider('azuredevops', {
@@ -115,7 +102,7 @@ describe('azuredevops validate', () => {
 
 describe('azuredevops desiredStatus', () => {
   it('info → succeeded, `ApplySucceeded` → `apply succeeded`, genre fluxcd (§8.1)', () => {
-    expect(azureDevOps.desiredStatus(notification(gitopsSystem()), ID)).toEqual({
+    expect(azureDevOps.desiredStatus(notification(gitopsSystemEvent(SHA)), ID)).toEqual({
       repository: 'foo/bar/_git/baz',
       sha: SHA,
       context: ID,
@@ -126,7 +113,7 @@ describe('azuredevops desiredStatus', () => {
   })
 
   it('genre fluxcd:<summary> when the metadata has a summary (§8.1)', () => {
-    const event = gitopsSystem({
+    const event = gitopsSystemEvent(SHA, {
       metadata: { revision: `main@sha1:${SHA}`, summary: 'test summary' },
     })
     expect(azureDevOps.desiredStatus(notification(event), ID)).toMatchObject({
@@ -141,7 +128,7 @@ describe('azuredevops desiredStatus', () => {
   })
 
   it('error → error', () => {
-    const event = gitopsSystem({ severity: 'error', reason: 'HealthCheckFailed' })
+    const event = gitopsSystemEvent(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(azureDevOps.desiredStatus(notification(event), ID)).toMatchObject({
       state: 'error',
       description: 'health check failed',
@@ -150,12 +137,15 @@ describe('azuredevops desiredStatus', () => {
 
   it('skips Progressing and severities it has no state for', () => {
     expect(
-      azureDevOps.desiredStatus(notification(gitopsSystem({ reason: 'Progressing' })), ID),
+      azureDevOps.desiredStatus(
+        notification(gitopsSystemEvent(SHA, { reason: 'Progressing' })),
+        ID,
+      ),
     ).toEqual({
       skip: 'reason Progressing is not posted to azuredevops',
     })
     expect(
-      azureDevOps.desiredStatus(notification(gitopsSystem({ severity: 'trace' })), ID),
+      azureDevOps.desiredStatus(notification(gitopsSystemEvent(SHA, { severity: 'trace' })), ID),
     ).toEqual({
       skip: "can't convert to azure devops state",
     })
@@ -163,7 +153,7 @@ describe('azuredevops desiredStatus', () => {
 
   it('takes the originRevision over the revision (§8.1)', () => {
     const other = 'a1afe267b54f38b46b487f6e938a6fd508278c07'
-    const event = gitopsSystem({
+    const event = gitopsSystemEvent(SHA, {
       metadata: { revision: `main@sha1:${other}`, originRevision: `main@sha1:${SHA}` },
     })
     expect((azureDevOps.desiredStatus(notification(event), ID) as DesiredStatus).sha).toBe(SHA)
@@ -171,7 +161,10 @@ describe('azuredevops desiredStatus', () => {
 })
 
 describe('azuredevops isUnchanged: the first status with the same name and genre decides', () => {
-  const desired = azureDevOps.desiredStatus(notification(gitopsSystem()), ID) as DesiredStatus
+  const desired = azureDevOps.desiredStatus(
+    notification(gitopsSystemEvent(SHA)),
+    ID,
+  ) as DesiredStatus
   const same = { context: ID, genre: 'fluxcd', state: 'succeeded', description: 'apply succeeded' }
   it.each([
     ['the same status', [same], true],
@@ -202,7 +195,11 @@ describe('azuredevops over HTTP', () => {
 
   it('lists and creates statuses with the SDK’s headers and body', async () => {
     expect(
-      await deliverOnce(azureDevOps, notification(gitopsSystem(), provider({ address })), ID),
+      await deliverOnce(
+        azureDevOps,
+        notification(gitopsSystemEvent(SHA), provider({ address })),
+        ID,
+      ),
     ).toBe('sent')
     const base = `/org/Project/_apis/git/repositories/repo/commits/${SHA}/statuses?api-version=6.0`
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -231,20 +228,24 @@ describe('azuredevops over HTTP', () => {
 
   it('writes only when changed, across two runs', async () => {
     const p = provider({ address })
-    expect(await deliverOnce(azureDevOps, notification(gitopsSystem(), p), ID)).toBe('sent')
-    expect(await deliverOnce(azureDevOps, notification(gitopsSystem(), p), ID)).toBe('unchanged')
-    const failed = gitopsSystem({ severity: 'error', reason: 'HealthCheckFailed' })
+    expect(await deliverOnce(azureDevOps, notification(gitopsSystemEvent(SHA), p), ID)).toBe('sent')
+    expect(await deliverOnce(azureDevOps, notification(gitopsSystemEvent(SHA), p), ID)).toBe(
+      'unchanged',
+    )
+    const failed = gitopsSystemEvent(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(await deliverOnce(azureDevOps, notification(failed, p), ID)).toBe('sent')
     expect(await deliverOnce(azureDevOps, notification(failed, p), ID)).toBe('unchanged')
     // back to success: the newest status (error) decides, so it is written again
-    expect(await deliverOnce(azureDevOps, notification(gitopsSystem(), p), ID)).toBe('sent')
+    expect(await deliverOnce(azureDevOps, notification(gitopsSystemEvent(SHA), p), ID)).toBe('sent')
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(3)
   })
 
   it('a summary makes another genre, so another status', async () => {
     const p = provider({ address })
-    expect(await deliverOnce(azureDevOps, notification(gitopsSystem(), p), ID)).toBe('sent')
-    const summarised = gitopsSystem({ metadata: { revision: `main@sha1:${SHA}`, summary: 'prod' } })
+    expect(await deliverOnce(azureDevOps, notification(gitopsSystemEvent(SHA), p), ID)).toBe('sent')
+    const summarised = gitopsSystemEvent(SHA, {
+      metadata: { revision: `main@sha1:${SHA}`, summary: 'prod' },
+    })
     expect(await deliverOnce(azureDevOps, notification(summarised, p), ID)).toBe('sent')
     expect(fake.requests.at(-1)!.body).toBe(
       `{"context":{"genre":"fluxcd:prod","name":"${ID}"},"description":"apply succeeded","state":"succeeded"}`,
@@ -267,7 +268,11 @@ describe('azuredevops over HTTP', () => {
       })
     }
     expect(
-      await deliverOnce(azureDevOps, notification(gitopsSystem(), provider({ address })), ID),
+      await deliverOnce(
+        azureDevOps,
+        notification(gitopsSystemEvent(SHA), provider({ address })),
+        ID,
+      ),
     ).toBe('unchanged')
     expect(fake.requests.map((r) => new URL(r.path, fake.url).search)).toEqual([
       '?api-version=6.0&top=25&skip=0',
@@ -282,7 +287,10 @@ describe('azuredevops over HTTP', () => {
     await expect(client.readStatuses('Org/Project/_git/nope', SHA, signal())).rejects.toThrow(
       /^could not list commit statuses: TF401019: The Git repository with name or identifier nope does not exist/u,
     )
-    const desired = azureDevOps.desiredStatus(notification(gitopsSystem(), p), ID) as DesiredStatus
+    const desired = azureDevOps.desiredStatus(
+      notification(gitopsSystemEvent(SHA), p),
+      ID,
+    ) as DesiredStatus
     await expect(client.writeStatus(desired, signal())).rejects.toThrow(
       /^could not create commit status: TF401019: /u,
     )

@@ -10,25 +10,12 @@ import type {
 } from '../../src/providers/types.js'
 import { startFakeBitbucket } from '../servers/fake-bitbucket.js'
 import type { FakeBitbucket } from '../servers/fake-bitbucket.js'
-import { resolvedProvider } from '../support/factories.js'
+import { resolvedProvider, gitopsSystemEvent } from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const ID = 'kustomization/gitops-system/0c9c2e41'
 /** §6.3: the key Bitbucket gets for that id */
 const KEY = 'c99410a43c260fddd152a40c296bddfa0b8fd879'
-
-function gitopsSystem(overrides: Partial<FluxEvent> = {}): FluxEvent {
-  return {
-    involvedObject: { kind: 'Kustomization', namespace: 'flux-system', name: 'gitops-system' },
-    severity: 'info',
-    timestamp: '2022-09-30T06:40:29Z',
-    message: 'Reconciliation finished',
-    reason: 'ApplySucceeded',
-    metadata: { revision: `main@sha1:${SHA}` },
-    reportingController: 'kustomize-controller',
-    ...overrides,
-  }
-}
 
 function provider(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
   return resolvedProvider('bitbucket', {
@@ -114,7 +101,7 @@ describe('bitbucket desiredStatus', () => {
   })
 
   it('info → SUCCESSFUL with name kind/name, the reason in words and the constant url', () => {
-    expect(bitbucket.desiredStatus(notification(gitopsSystem()), ID)).toEqual({
+    expect(bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA)), ID)).toEqual({
       repository: 'fluxcd/podinfo',
       sha: SHA,
       context: KEY,
@@ -126,7 +113,7 @@ describe('bitbucket desiredStatus', () => {
   })
 
   it('error → FAILED', () => {
-    const event = gitopsSystem({ severity: 'error', reason: 'HealthCheckFailed' })
+    const event = gitopsSystemEvent(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(bitbucket.desiredStatus(notification(event), ID)).toMatchObject({
       state: 'FAILED',
       description: 'health check failed',
@@ -135,28 +122,32 @@ describe('bitbucket desiredStatus', () => {
 
   it('skips Progressing, other severities and events without a commit', () => {
     expect(
-      bitbucket.desiredStatus(notification(gitopsSystem({ reason: 'Progressing' })), ID),
+      bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA, { reason: 'Progressing' })), ID),
     ).toEqual({
       skip: 'reason Progressing is not posted to bitbucket',
     })
-    expect(bitbucket.desiredStatus(notification(gitopsSystem({ severity: 'trace' })), ID)).toEqual({
+    expect(
+      bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA, { severity: 'trace' })), ID),
+    ).toEqual({
       skip: "can't convert to bitbucket state",
     })
-    expect(bitbucket.desiredStatus(notification(gitopsSystem({ metadata: {} })), ID)).toEqual({
+    expect(
+      bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA, { metadata: {} })), ID),
+    ).toEqual({
       skip: 'no commit SHA: missing revision metadata',
     })
   })
 
   it('ignores the address host: only owner/repo count', () => {
     const p = provider({ address: 'https://bitbucket.example.com/team/app.git' })
-    expect(bitbucket.desiredStatus(notification(gitopsSystem(), p), ID)).toMatchObject({
+    expect(bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA), p), ID)).toMatchObject({
       repository: 'team/app',
     })
   })
 })
 
 describe('bitbucket isUnchanged: the status under the key has the same state and description', () => {
-  const desired = bitbucket.desiredStatus(notification(gitopsSystem()), ID) as DesiredStatus
+  const desired = bitbucket.desiredStatus(notification(gitopsSystemEvent(SHA)), ID) as DesiredStatus
   const same = { context: KEY, state: 'SUCCESSFUL', description: 'apply succeeded', name: 'x' }
   it.each([
     ['the same state and description (name aside)', [same], true],
@@ -180,7 +171,7 @@ describe('bitbucket over HTTP', () => {
   })
 
   it('reads the commit’s statuses and posts go-bitbucket’s body with basic auth', async () => {
-    expect(await deliverOnce(bitbucket, notification(gitopsSystem()), ID)).toBe('sent')
+    expect(await deliverOnce(bitbucket, notification(gitopsSystemEvent(SHA)), ID)).toBe('sent')
     expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /2.0/repositories/fluxcd/podinfo/commit/${SHA}/statuses?pagelen=50`,
       `POST /2.0/repositories/fluxcd/podinfo/commit/${SHA}/statuses/build`,
@@ -202,9 +193,9 @@ describe('bitbucket over HTTP', () => {
   })
 
   it('writes only when changed, across two runs', async () => {
-    expect(await deliverOnce(bitbucket, notification(gitopsSystem()), ID)).toBe('sent')
-    expect(await deliverOnce(bitbucket, notification(gitopsSystem()), ID)).toBe('unchanged')
-    const failed = gitopsSystem({ severity: 'error', reason: 'HealthCheckFailed' })
+    expect(await deliverOnce(bitbucket, notification(gitopsSystemEvent(SHA)), ID)).toBe('sent')
+    expect(await deliverOnce(bitbucket, notification(gitopsSystemEvent(SHA)), ID)).toBe('unchanged')
+    const failed = gitopsSystemEvent(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(await deliverOnce(bitbucket, notification(failed), ID)).toBe('sent')
     expect(await deliverOnce(bitbucket, notification(failed), ID)).toBe('unchanged')
     expect(fake.requests.filter((r) => r.method === 'POST')).toHaveLength(2)
@@ -222,7 +213,7 @@ describe('bitbucket over HTTP', () => {
       description: 'apply succeeded',
       url: 'https://bitbucket.org',
     })
-    expect(await deliverOnce(bitbucket, notification(gitopsSystem()), ID)).toBe('unchanged')
+    expect(await deliverOnce(bitbucket, notification(gitopsSystemEvent(SHA)), ID)).toBe('unchanged')
     expect(fake.requests.map((r) => r.path)).toEqual([
       `/2.0/repositories/fluxcd/podinfo/commit/${SHA}/statuses?pagelen=50`,
       `/2.0/repositories/fluxcd/podinfo/commit/${SHA}/statuses?pagelen=50&page=2`,
@@ -250,7 +241,10 @@ describe('bitbucket over HTTP', () => {
     const client = await bitbucket.createClient(provider())
     expect(await client.readStatuses('fluxcd/podinfo', SHA, signal())).toEqual([])
     // the write then says what is wrong
-    const desired = bitbucket.desiredStatus(notification(gitopsSystem()), ID) as DesiredStatus
+    const desired = bitbucket.desiredStatus(
+      notification(gitopsSystemEvent(SHA)),
+      ID,
+    ) as DesiredStatus
     await expect(client.writeStatus(desired, signal())).rejects.toThrow(
       /^could not set commit status: request failed with status code 404: .*Commit not found/u,
     )

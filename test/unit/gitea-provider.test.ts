@@ -20,7 +20,12 @@ import { startFakeGitea } from '../servers/fake-gitea.js'
 import type { FakeGitea } from '../servers/fake-gitea.js'
 import { startRecorder } from '../servers/recorder.js'
 import type { Recorder } from '../servers/recorder.js'
-import { providerManifest, resolvedProvider, testEvent } from '../support/factories.js'
+import {
+  providerManifest,
+  resolvedProvider,
+  testEvent,
+  reconciledKustomization,
+} from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const CONTEXT = 'kustomization/podinfo/0c9c2e41'
@@ -38,24 +43,6 @@ function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
     secretValues: [TOKEN],
     ...overrides,
   })
-}
-
-function kustomizationEvent(overrides: Partial<FluxEvent> = {}): FluxEvent {
-  return {
-    involvedObject: {
-      kind: 'Kustomization',
-      namespace: 'flux-system',
-      name: 'podinfo',
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    },
-    severity: 'info',
-    timestamp: '2024-05-01T10:00:00Z',
-    message: 'Reconciliation finished in 2s, next run in 10m',
-    reason: 'ReconciliationSucceeded',
-    metadata: { revision: `main@sha1:${SHA}`, commit_status: 'update' },
-    reportingController: 'kustomize-controller',
-    ...overrides,
-  }
 }
 
 function notification(event: FluxEvent, provider = resolved()): Notification {
@@ -122,7 +109,7 @@ describe('gitea states', () => {
   })
 
   it('posts Progressing as pending, unlike the other hosts', () => {
-    expect(desired(kustomizationEvent({ reason: 'Progressing' }))).toEqual({
+    expect(desired(reconciledKustomization(SHA, { reason: 'Progressing' }))).toEqual({
       repository: 'stefanprodan/podinfo',
       sha: SHA,
       context: CONTEXT,
@@ -133,20 +120,23 @@ describe('gitea states', () => {
 
   it('has no state for other severities', () => {
     const status = gitea.desiredStatus(
-      notification(kustomizationEvent({ severity: 'trace' })),
+      notification(reconciledKustomization(SHA, { severity: 'trace' })),
       CONTEXT,
     )
     expect(status).toEqual({ skip: "can't convert to gitea state" })
   })
 
   it('skips an event without a commit SHA', () => {
-    const status = gitea.desiredStatus(notification(kustomizationEvent({ metadata: {} })), CONTEXT)
+    const status = gitea.desiredStatus(
+      notification(reconciledKustomization(SHA, { metadata: {} })),
+      CONTEXT,
+    )
     expect(status).toEqual({ skip: 'no commit SHA: missing revision metadata' })
   })
 })
 
 describe('gitea isUnchanged', () => {
-  const want = (): DesiredStatus => desired(kustomizationEvent())
+  const want = (): DesiredStatus => desired(reconciledKustomization(SHA))
 
   it('the newest status with our context decides', () => {
     const current: CurrentStatus[] = [
@@ -297,11 +287,11 @@ describe('gitea client over HTTP', () => {
     const provider = onFake(fake)
     const posts = () => fake!.requests.filter((r) => r.method === 'POST').length
 
-    const progressing = kustomizationEvent({ reason: 'Progressing' })
+    const progressing = reconciledKustomization(SHA, { reason: 'Progressing' })
     expect(await run(provider, progressing)).toBe('sent')
     expect(await run(provider, progressing)).toBe('unchanged')
-    expect(await run(provider, kustomizationEvent())).toBe('sent')
-    expect(await run(provider, kustomizationEvent())).toBe('unchanged')
+    expect(await run(provider, reconciledKustomization(SHA))).toBe('sent')
+    expect(await run(provider, reconciledKustomization(SHA))).toBe('unchanged')
     expect(posts()).toBe(2)
     expect(fake.statuses('stefanprodan/podinfo', SHA)).toMatchObject([
       { context: CONTEXT, status: 'pending', description: 'progressing' },
@@ -340,7 +330,7 @@ describe('gitea client over HTTP', () => {
       'could not list commit statuses: 404 Not Found',
     )
     await expect(
-      client.writeStatus(desired(kustomizationEvent(), provider), signal()),
+      client.writeStatus(desired(reconciledKustomization(SHA), provider), signal()),
     ).rejects.toThrow('could not create commit status: 404 Not Found')
     fake.failNext(1, {
       status: 401,

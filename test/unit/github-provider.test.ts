@@ -7,7 +7,11 @@ import type { Alert } from '../../src/manifests/model.js'
 import { github } from '../../src/providers/git/github.js'
 import { createOctokit } from '../../src/providers/git/octokit.js'
 import type { DesiredStatus, Notification, ResolvedProvider } from '../../src/providers/types.js'
-import { providerManifest, resolvedProvider } from '../support/factories.js'
+import {
+  providerManifest,
+  resolvedProvider,
+  reconciledKustomization,
+} from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const CONTEXT = 'kustomization/podinfo/0c9c2e41'
@@ -25,24 +29,6 @@ function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
     secretValues: ['ghp_test'],
     ...overrides,
   })
-}
-
-function kustomizationEvent(overrides: Partial<FluxEvent> = {}): FluxEvent {
-  return {
-    involvedObject: {
-      kind: 'Kustomization',
-      namespace: 'flux-system',
-      name: 'podinfo',
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    },
-    severity: 'info',
-    timestamp: '2024-05-01T10:00:00Z',
-    message: 'Reconciliation finished in 2s, next run in 10m',
-    reason: 'ReconciliationSucceeded',
-    metadata: { revision: `main@sha1:${SHA}`, commit_status: 'update' },
-    reportingController: 'kustomize-controller',
-    ...overrides,
-  }
 }
 
 function notification(event: FluxEvent, provider = resolved()): Notification {
@@ -81,7 +67,7 @@ describe('github validate', () => {
 
 describe('github desiredStatus', () => {
   it('info → success with the reason in words', () => {
-    expect(github.desiredStatus(notification(kustomizationEvent()), CONTEXT)).toEqual({
+    expect(github.desiredStatus(notification(reconciledKustomization(SHA)), CONTEXT)).toEqual({
       repository: 'stefanprodan/podinfo',
       sha: SHA,
       context: CONTEXT,
@@ -91,7 +77,7 @@ describe('github desiredStatus', () => {
   })
 
   it('error → failure', () => {
-    const event = kustomizationEvent({ severity: 'error', reason: 'HealthCheckFailed' })
+    const event = reconciledKustomization(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(github.desiredStatus(notification(event), CONTEXT)).toMatchObject({
       state: 'failure',
       description: 'health check failed',
@@ -99,32 +85,34 @@ describe('github desiredStatus', () => {
   })
 
   it('skips Progressing, as the controller does', () => {
-    const event = kustomizationEvent({ reason: 'Progressing' })
+    const event = reconciledKustomization(SHA, { reason: 'Progressing' })
     expect(github.desiredStatus(notification(event), CONTEXT)).toEqual({
       skip: 'reason Progressing is not posted to github',
     })
   })
 
   it('skips (does not fail) an event without a commit SHA', () => {
-    const oci = kustomizationEvent({ metadata: { revision: 'latest@sha256:' + 'ab'.repeat(32) } })
+    const oci = reconciledKustomization(SHA, {
+      metadata: { revision: 'latest@sha256:' + 'ab'.repeat(32) },
+    })
     expect(github.desiredStatus(notification(oci), CONTEXT)).toEqual({
       skip: `no commit SHA: failed to extract commit hash from 'latest@sha256:${'ab'.repeat(32)}' revision`,
     })
-    const none = kustomizationEvent({ metadata: { summary: 'x' } })
+    const none = reconciledKustomization(SHA, { metadata: { summary: 'x' } })
     expect(github.desiredStatus(notification(none), CONTEXT)).toEqual({
       skip: 'no commit SHA: missing revision metadata',
     })
   })
 
   it('has no state for other severities', () => {
-    const event = kustomizationEvent({ severity: 'trace' })
+    const event = reconciledKustomization(SHA, { severity: 'trace' })
     expect(github.desiredStatus(notification(event), CONTEXT)).toEqual({
       skip: "can't convert to github state",
     })
   })
 
   it('cuts a description over 140 characters', () => {
-    const event = kustomizationEvent({ reason: 'Very'.repeat(40) })
+    const event = reconciledKustomization(SHA, { reason: 'Very'.repeat(40) })
     const status = github.desiredStatus(notification(event), CONTEXT) as DesiredStatus
     expect([...status.description]).toHaveLength(140)
     expect(status.description.endsWith('…')).toBe(true)

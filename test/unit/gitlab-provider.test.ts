@@ -18,7 +18,11 @@ import type {
 } from '../../src/providers/types.js'
 import { startFakeGitLab } from '../servers/fake-gitlab.js'
 import type { FakeGitLab } from '../servers/fake-gitlab.js'
-import { providerManifest, resolvedProvider } from '../support/factories.js'
+import {
+  providerManifest,
+  resolvedProvider,
+  reconciledKustomization,
+} from '../support/factories.js'
 
 const SHA = '5394cb7f48332b2de7c17dd8b8384bbc84b7e738'
 const CONTEXT = 'kustomization/podinfo/0c9c2e41'
@@ -36,24 +40,6 @@ function resolved(overrides: Partial<ResolvedProvider> = {}): ResolvedProvider {
     secretValues: [TOKEN],
     ...overrides,
   })
-}
-
-function kustomizationEvent(overrides: Partial<FluxEvent> = {}): FluxEvent {
-  return {
-    involvedObject: {
-      kind: 'Kustomization',
-      namespace: 'flux-system',
-      name: 'podinfo',
-      apiVersion: 'kustomize.toolkit.fluxcd.io/v1',
-    },
-    severity: 'info',
-    timestamp: '2024-05-01T10:00:00Z',
-    message: 'Reconciliation finished in 2s, next run in 10m',
-    reason: 'ReconciliationSucceeded',
-    metadata: { revision: `main@sha1:${SHA}`, commit_status: 'update' },
-    reportingController: 'kustomize-controller',
-    ...overrides,
-  }
 }
 
 function notification(event: FluxEvent, provider = resolved()): Notification {
@@ -119,7 +105,7 @@ describe('gitlab validate', () => {
 
 describe('gitlab desiredStatus', () => {
   it('info → success, named by the status id, with the reason in words', () => {
-    expect(desired(kustomizationEvent({ reason: 'ApplySucceeded' }))).toEqual({
+    expect(desired(reconciledKustomization(SHA, { reason: 'ApplySucceeded' }))).toEqual({
       repository: 'group/sub/podinfo',
       sha: SHA,
       context: CONTEXT,
@@ -129,14 +115,16 @@ describe('gitlab desiredStatus', () => {
   })
 
   it('error → failed', () => {
-    const status = desired(kustomizationEvent({ severity: 'error', reason: 'HealthCheckFailed' }))
+    const status = desired(
+      reconciledKustomization(SHA, { severity: 'error', reason: 'HealthCheckFailed' }),
+    )
     expect(status.state).toBe('failed')
     expect(status.description).toBe('health check failed')
   })
 
   it('skips Progressing, as the controller does', () => {
     const status = gitlab.desiredStatus(
-      notification(kustomizationEvent({ reason: 'Progressing' })),
+      notification(reconciledKustomization(SHA, { reason: 'Progressing' })),
       CONTEXT,
     )
     expect(status).toEqual({ skip: 'reason Progressing is not posted to gitlab' })
@@ -144,27 +132,30 @@ describe('gitlab desiredStatus', () => {
 
   it('has no state for other severities', () => {
     const status = gitlab.desiredStatus(
-      notification(kustomizationEvent({ severity: 'trace' })),
+      notification(reconciledKustomization(SHA, { severity: 'trace' })),
       CONTEXT,
     )
     expect(status).toEqual({ skip: "can't convert to gitlab state" })
   })
 
   it('skips an event without a commit SHA', () => {
-    const status = gitlab.desiredStatus(notification(kustomizationEvent({ metadata: {} })), CONTEXT)
+    const status = gitlab.desiredStatus(
+      notification(reconciledKustomization(SHA, { metadata: {} })),
+      CONTEXT,
+    )
     expect(status).toEqual({ skip: 'no commit SHA: missing revision metadata' })
   })
 
   it('keeps a long description whole (the controller never cuts)', () => {
     const reason = 'Very'.repeat(50)
-    expect(desired(kustomizationEvent({ reason })).description).toBe(
+    expect(desired(reconciledKustomization(SHA, { reason })).description).toBe(
       Array(50).fill('very').join(' '),
     )
   })
 })
 
 describe('gitlab isUnchanged', () => {
-  const want = (): DesiredStatus => desired(kustomizationEvent())
+  const want = (): DesiredStatus => desired(reconciledKustomization(SHA))
 
   it('is unchanged when the newest status of that name has the same state and description', () => {
     const current: CurrentStatus[] = [
@@ -280,7 +271,7 @@ describe('gitlab client over HTTP', () => {
     fake.projectId('group/sub/podinfo')
     const provider = onFake(fake)
     const client = await gitlab.createClient(provider)
-    await client.writeStatus(desired(kustomizationEvent(), provider), signal())
+    await client.writeStatus(desired(reconciledKustomization(SHA), provider), signal())
 
     expect(fake.requests).toHaveLength(1)
     const request = fake.requests[0]!
@@ -320,13 +311,13 @@ describe('gitlab client over HTTP', () => {
     fake.projectId('group/sub/podinfo')
     const provider = onFake(fake)
 
-    expect(await run(provider, kustomizationEvent())).toBe('sent')
-    expect(await run(provider, kustomizationEvent())).toBe('unchanged')
+    expect(await run(provider, reconciledKustomization(SHA))).toBe('sent')
+    expect(await run(provider, reconciledKustomization(SHA))).toBe('unchanged')
     const posts = () => fake!.requests.filter((r) => r.method === 'POST').length
     expect(posts()).toBe(1)
 
     // a new state is written, then again left alone
-    const failure = kustomizationEvent({ severity: 'error', reason: 'HealthCheckFailed' })
+    const failure = reconciledKustomization(SHA, { severity: 'error', reason: 'HealthCheckFailed' })
     expect(await run(provider, failure)).toBe('sent')
     expect(await run(provider, failure)).toBe('unchanged')
     expect(posts()).toBe(2)
@@ -336,7 +327,7 @@ describe('gitlab client over HTTP', () => {
     fake = await startFakeGitLab()
     const id = fake.projectId('group/podinfo')
     const provider = onFake(fake, String(id))
-    expect(await run(provider, kustomizationEvent())).toBe('sent')
+    expect(await run(provider, reconciledKustomization(SHA))).toBe('sent')
     expect(fake.requests.at(-1)!.path).toBe(`/api/v4/projects/${id}/statuses/${SHA}`)
     expect(fake.statuses('group/podinfo', SHA)).toHaveLength(1)
   })
@@ -368,7 +359,7 @@ describe('gitlab client over HTTP', () => {
     const provider = onFake(fake)
     const client = await gitlab.createClient(provider)
     await expect(
-      client.writeStatus(desired(kustomizationEvent(), provider), signal()),
+      client.writeStatus(desired(reconciledKustomization(SHA), provider), signal()),
     ).rejects.toThrow(
       `POST ${fake.url}/api/v4/projects/group/sub/podinfo/statuses/${SHA}: 400 {message: Cannot transition status via :run from :running}`,
     )

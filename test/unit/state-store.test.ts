@@ -1,3 +1,4 @@
+import { inRoutingOrder } from '../../src/routing/plan.js'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { FixedWindowLimiter } from '../../src/routing/rate-limit.js'
@@ -9,7 +10,6 @@ import {
   emptyState,
   eventKey,
   expireState,
-  inRoutingOrder,
   parseJournal,
   parseState,
   plannedDeliveryKey,
