@@ -5,8 +5,12 @@
 import { isAbsolute, resolve } from 'node:path'
 import { parseGoDuration } from './util/duration.js'
 
-/** Where duplicate-suppression state lives between runs (design §3). */
-export type StateOption = { kind: 'none' } | { kind: 'file'; path: string }
+/**
+ * Where duplicate-suppression state lives between runs (design §3). `auto` is resolved by the
+ * pipeline: the Actions cache when the run has one, otherwise none.
+ */
+export type StateOption =
+  { kind: 'none' } | { kind: 'auto' } | { kind: 'cache' } | { kind: 'file'; path: string }
 
 export interface RunOptions {
   /** files, directories or globs holding Alert/Provider/Secret and Flux object manifests */
@@ -91,18 +95,10 @@ function parseDuration(name: string, value: string, fallback: string): number {
   }
 }
 
-/**
- * `none`; `auto`, which is `none` until the Actions-cache store exists; a file path. `cache` is
- * refused for now rather than quietly keeping no state.
- */
+/** `none`, `auto`, `cache` or a file path. */
 export function parseStateOption(value: string, cwd: string): StateOption {
   const v = value.trim() || DEFAULTS.state
-  if (v === 'none' || v === 'auto') return { kind: 'none' }
-  if (v === 'cache') {
-    throw new OptionError(
-      'state: cache is not supported yet; use a file path and an actions/cache step',
-    )
-  }
+  if (v === 'none' || v === 'auto' || v === 'cache') return { kind: v }
   return { kind: 'file', path: isAbsolute(v) ? v : resolve(cwd, v) }
 }
 

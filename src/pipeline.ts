@@ -69,6 +69,9 @@ export interface StateSize {
   bytes: number
   /** false in a dry run (read, never written) or when writing failed */
   written: boolean
+  /** with the Actions cache: the key this run saved under, and the one it restored */
+  cacheKey?: string
+  restoredKey?: string
 }
 
 export async function runPipeline(options: RunOptions, host: RunHost): Promise<RunReport> {
@@ -109,7 +112,8 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   problems.push(...read.problems)
 
   // 4. State from earlier runs (read in a dry run too, so it shows what would be skipped).
-  const statePath = options.state?.kind === 'file' ? options.state.path : undefined
+  const target = await openState(options, host.env, read.events.length, problems)
+  const statePath = target?.path
   let stored: StateStore | undefined
   if (statePath !== undefined) {
     const loaded = loadStateFile(statePath)
@@ -192,7 +196,15 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
         bytes: 'severity' in saved ? 0 : saved.bytes,
         written: !('severity' in saved),
       }
+      if (target?.cachePrefix !== undefined && state.written) {
+        const { saveStateToCache } = await import('./state/cache.js')
+        const cached = await saveStateToCache(statePath, target.cachePrefix, host.env)
+        problems.push(...cached.problems)
+        if (cached.key === undefined) state.written = false
+        else state.cacheKey = cached.key
+      }
     }
+    if (target?.restoredKey !== undefined) state.restoredKey = target.restoredKey
     host.info(stateLine(state))
   }
 
@@ -223,7 +235,56 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 
 /** The state's size, as the info output and the CLI's standard error show it. */
 export function stateLine(state: StateSize): string {
-  return `State ${state.written ? 'saved' : 'not written'}: ${state.entries} entries, ${state.bytes} bytes in ${state.path}`
+  const where =
+    state.cacheKey !== undefined ? `the Actions cache (key ${state.cacheKey})` : state.path
+  return `State ${state.written ? 'saved' : 'not written'}: ${state.entries} entries, ${state.bytes} bytes in ${where}`
+}
+
+interface StateTarget {
+  /** the file the run reads and writes (for the cache: a private copy restored from it) */
+  path: string
+  /** with the Actions cache: the key prefix of this scope, and the key restored (if any) */
+  cachePrefix?: string
+  restoredKey?: string
+}
+
+/**
+ * Resolves the `state` option to a file: the path given, or (for `cache`, and for `auto` inside
+ * Actions) a file restored from the Actions cache. Without events there is nothing to route or
+ * record, so the cache is not touched (a run with nothing to do stays fast).
+ */
+async function openState(
+  options: RunOptions,
+  env: NodeJS.ProcessEnv,
+  eventCount: number,
+  problems: Problem[],
+): Promise<StateTarget | undefined> {
+  const option = options.state ?? { kind: 'none' }
+  if (option.kind === 'file') return { path: option.path }
+  if (option.kind === 'none' || eventCount === 0) return undefined
+  const cache = await import('./state/cache.js')
+  if (!cache.cacheAvailable(env)) {
+    if (option.kind === 'cache') {
+      problems.push({
+        severity: 'warning',
+        message:
+          'state: cache needs the Actions cache service (run inside GitHub Actions); running without state',
+      })
+    }
+    return undefined
+  }
+  const prefix = cache.cacheKeyPrefix(env, {
+    manifests: options.manifests,
+    namespace: options.namespace,
+    events: options.events,
+    eventsCommand: options.eventsCommand ?? '',
+  })
+  const path = cache.cacheStatePath(env, prefix)
+  const restored = await cache.restoreStateFromCache(path, prefix)
+  problems.push(...restored.problems)
+  return restored.key === undefined
+    ? { path, cachePrefix: prefix }
+    : { path, cachePrefix: prefix, restoredKey: restored.key }
 }
 
 function secretKey(secret: { metadata: { namespace: string; name: string } }): string {
@@ -300,7 +361,11 @@ async function readEvents(options: RunOptions, host: RunHost, config: Config): P
   }
   if (options.events.length > 0) {
     const readUrl = (url: string) => readEventUrl(url, { token })
-    add(await readEventFiles(options.events, options.cwd, host.readStdin, readUrl))
+    const readArtifact = async (name: string, runId: string | undefined) => {
+      const { readArtifactEvents } = await import('./sources/artifact.js')
+      return readArtifactEvents(name, runId, { token: options.githubToken, env: host.env })
+    }
+    add(await readEventFiles(options.events, options.cwd, host.readStdin, readUrl, readArtifact))
   }
   if (command !== '') {
     // the process's environment, not host.env: the CLI hides it only from the dispatch reader

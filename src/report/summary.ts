@@ -152,7 +152,11 @@ function verdict({ decisions, problems, warnings, dryRun }: SummaryInput): strin
 function stateLine(state: StateSize): string {
   const what = state.written ? 'saved' : 'not written'
   const entries = `${state.entries} ${state.entries === 1 ? 'entry' : 'entries'}`
-  return `State ${what}: ${entries}, ${state.bytes} bytes in ${cell(state.path)}`
+  const where =
+    state.cacheKey !== undefined
+      ? `the Actions cache (key ${cell(state.cacheKey)})`
+      : cell(state.path)
+  return `State ${what}: ${entries}, ${state.bytes} bytes in ${where}`
 }
 
 function problemsSection(problems: Problem[]): string[] {

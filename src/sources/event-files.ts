@@ -20,6 +20,15 @@ export const STDIN_LABEL = 'stdin'
 export type ReadUrl = (url: string) => Promise<ParsedEvents>
 
 /**
+ * Downloads the artifact of an `artifact:<name>[@<run-id>]` entry and parses every event file in
+ * it (`readArtifactEvents` in `artifact.ts`, with the run's token and environment). `runId` is
+ * absent for this run's artifact.
+ */
+export type ReadArtifact = (name: string, runId: string | undefined) => Promise<ParsedEvents>
+
+const ARTIFACT_ENTRY = /^artifact:([^@]+)(?:@(\d+))?$/
+
+/**
  * Reads and parses every entry, in the order given (glob matches sorted). A file or URL named
  * twice (or a file matched by two globs) is read once. `readStdin` is used for the entry `-`; it
  * defaults to the process's standard input. `readUrl` reads `http://` and `https://` entries.
@@ -29,6 +38,7 @@ export async function readEventFiles(
   cwd: string,
   readStdin: () => Promise<string> = readStandardInput,
   readUrl: ReadUrl = readUrlWithoutToken,
+  readArtifact?: ReadArtifact,
 ): Promise<ParsedEvents> {
   const result: ParsedEvents = { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
   const seen = new Set<string>()
@@ -50,6 +60,26 @@ export async function readEventFiles(
       if (seen.has(entry)) continue
       seen.add(entry)
       merge(result, await readUrl(entry))
+      continue
+    }
+
+    if (entry.startsWith('artifact:')) {
+      if (seen.has(entry)) continue
+      seen.add(entry)
+      const match = ARTIFACT_ENTRY.exec(entry)
+      if (!match) {
+        result.problems.push({
+          severity: 'error',
+          message: `${entry}: expected artifact:<name> or artifact:<name>@<run id>`,
+        })
+      } else if (!readArtifact) {
+        result.problems.push({
+          severity: 'error',
+          message: `${entry}: artifacts can only be read inside GitHub Actions`,
+        })
+      } else {
+        merge(result, await readArtifact(match[1]!.trim(), match[2]))
+      }
       continue
     }
 

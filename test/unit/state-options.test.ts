@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { OptionError, parseStateOption } from '../../src/options.js'
+import { parseStateOption } from '../../src/options.js'
 
 describe('the state option', () => {
-  it('keeps no state for none, auto (until the cache store exists) and an empty input', () => {
+  it('names none, auto (the default, also for an empty input) and cache as kinds', () => {
     expect(parseStateOption('none', '/repo')).toEqual({ kind: 'none' })
-    expect(parseStateOption('auto', '/repo')).toEqual({ kind: 'none' })
-    expect(parseStateOption('  ', '/repo')).toEqual({ kind: 'none' })
+    expect(parseStateOption('auto', '/repo')).toEqual({ kind: 'auto' })
+    expect(parseStateOption('  ', '/repo')).toEqual({ kind: 'auto' })
+    expect(parseStateOption('cache', '/repo')).toEqual({ kind: 'cache' })
   })
 
   it('resolves a file path against the working directory', () => {
@@ -17,12 +18,5 @@ describe('the state option', () => {
       kind: 'file',
       path: '/tmp/flux.json',
     })
-  })
-
-  it('refuses cache for now, in one line', () => {
-    expect(() => parseStateOption('cache', '/repo')).toThrow(OptionError)
-    expect(() => parseStateOption('cache', '/repo')).toThrow(
-      'state: cache is not supported yet; use a file path and an actions/cache step',
-    )
   })
 })
