@@ -10,7 +10,7 @@ import { OptionError, parseRunOptions } from './options.js'
 import { runPipeline } from './pipeline.js'
 import { problemLine } from './report/annotate.js'
 import { actionOutputs } from './report/outputs.js'
-import { renderTable } from './report/table.js'
+import { pollLines, renderTable } from './report/table.js'
 
 const USAGE = `Usage: flux-notify [options]
 
@@ -30,6 +30,12 @@ does, and sends the commit statuses and notifications.
   --fail-on-error BOOL      exit 1 when a delivery failed (default true)
   --state FILE              remember deliveries and rate-limit windows in FILE between runs;
                             none or auto (the default) keep no state
+  --wait-for-revision REV   poll mode: re-read the events until the awaited objects
+                            reconciled this commit (a SHA or main@sha1:<sha>)
+  --wait-for OBJ            Kind/namespace/name or Kind/name to wait for (repeatable;
+                            default: the named sources of commit-status alerts)
+  --poll-interval D         time between reads in poll mode (default 15s)
+  --timeout D               how long poll mode waits (default 10m)
   --json                    print the results as JSON instead of the table
   -h, --help                show this help
 `
@@ -52,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
         'dry-run': { type: 'boolean' },
         'fail-on-error': { type: 'string' },
         state: { type: 'string' },
+        'wait-for-revision': { type: 'string' },
+        'wait-for': { type: 'string', multiple: true },
+        'poll-interval': { type: 'string' },
+        timeout: { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -86,6 +96,10 @@ async function main(argv: string[]): Promise<number> {
       dryRun: String(args['dry-run'] ?? false),
       failOnError: args['fail-on-error'] ?? '',
       state: args.state ?? '',
+      waitForRevision: args['wait-for-revision'] ?? '',
+      waitFor: (args['wait-for'] ?? []).join('\n'),
+      pollInterval: args['poll-interval'] ?? '',
+      timeout: args.timeout ?? '',
       cwd: process.cwd(),
     })
     const secretValues: string[] = []
@@ -94,11 +108,12 @@ async function main(argv: string[]): Promise<number> {
       info: (message) => process.stderr.write(`${message}\n`),
       // The CLI never reads a repository_dispatch payload by accident: only inside Actions.
       env: process.env.GITHUB_ACTIONS === 'true' ? process.env : {},
-      readStdin: () => readStream(process.stdin),
+      readStdin: async () => process.stdin,
     })
 
     for (const problem of report.problems) process.stderr.write(`${problemLine(problem)}\n`)
     for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`)
+    if (report.poll) process.stderr.write(pollLines(report.poll))
     if (args.json) {
       process.stdout.write(`${actionOutputs(report.decisions).results}\n`)
     } else {
@@ -120,12 +135,6 @@ async function readSecretsFile(file: string): Promise<string> {
       `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
     )
   }
-}
-
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
-  const chunks: Buffer[] = []
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer))
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 process.exitCode = await main(process.argv.slice(2))

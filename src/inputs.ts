@@ -21,6 +21,10 @@ export function readActionInputs(): RunOptions {
     dryRun: core.getInput('dry-run'),
     failOnError: core.getInput('fail-on-error'),
     state: core.getInput('state'),
+    waitForRevision: core.getInput('wait-for-revision'),
+    waitFor: core.getInput('wait-for'),
+    pollInterval: core.getInput('poll-interval'),
+    timeout: core.getInput('timeout'),
     cwd: process.env.GITHUB_WORKSPACE || process.cwd(),
   })
 }

@@ -3,14 +3,15 @@
  * step. Anything thrown is caught here and becomes one line, never a stack trace.
  */
 import * as core from '@actions/core'
-import { readFile } from 'node:fs/promises'
+import { createReadStream } from 'node:fs'
 import { readActionInputs } from './inputs.js'
 import { OptionError } from './options.js'
-import { runPipeline } from './pipeline.js'
+import { runPipeline, type RunReport } from './pipeline.js'
 import { annotate } from './report/annotate.js'
 import { actionOutputs } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { renderTable } from './report/table.js'
+import { objectsWith } from './routing/await.js'
 
 export async function run(): Promise<void> {
   try {
@@ -19,7 +20,7 @@ export async function run(): Promise<void> {
       setSecret: (value) => core.setSecret(value),
       info: (message) => core.info(message),
       env: process.env,
-      readStdin: () => readFile('/dev/stdin', 'utf8'),
+      readStdin: async () => createReadStream('/dev/stdin'),
     })
 
     annotate(report.problems, core, { workspace: options.cwd })
@@ -32,7 +33,7 @@ export async function run(): Promise<void> {
       })
     }
     core.info(renderTable(report.decisions))
-    for (const [name, value] of Object.entries(actionOutputs(report.decisions))) {
+    for (const [name, value] of Object.entries(actionOutputs(report.decisions, report.poll))) {
       core.setOutput(name, value)
     }
     if (process.env.GITHUB_STEP_SUMMARY) {
@@ -44,6 +45,7 @@ export async function run(): Promise<void> {
             warnings: report.warnings,
             dryRun: options.dryRun,
             state: report.state,
+            poll: report.poll,
           }),
         )
         .write()
@@ -53,11 +55,24 @@ export async function run(): Promise<void> {
       const errors = report.problems.filter((p) => p.severity === 'error').length
       core.setFailed(`${errors} configuration or input error(s); see the annotations above`)
     } else if (report.exitCode === 1) {
-      core.setFailed(`${report.counts.failed} delivery(ies) failed; see the summary`)
+      core.setFailed(failureMessage(report))
     }
   } catch (error) {
     core.setFailed(error instanceof OptionError ? error.message : oneLine(error))
   }
+}
+
+/** Why the step fails with exit code 1: failed deliveries, and in poll mode the objects that failed or timed out. */
+function failureMessage(report: RunReport): string {
+  const parts: string[] = []
+  if (report.counts.failed > 0) parts.push(`${report.counts.failed} delivery(ies) failed`)
+  if (report.poll) {
+    const failed = objectsWith(report.poll, 'failed')
+    const timedOut = objectsWith(report.poll, 'timed-out')
+    if (failed.length > 0) parts.push(`reconciliation failed: ${failed.join(', ')}`)
+    if (timedOut.length > 0) parts.push(`timed out waiting for: ${timedOut.join(', ')}`)
+  }
+  return `${parts.join('; ') || 'failed'}; see the summary`
 }
 
 function oneLine(error: unknown): string {

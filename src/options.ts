@@ -3,6 +3,7 @@
  * `INPUT_*` variables, `src/cli.ts` from flags; both validate through `parseRunOptions`.
  */
 import { isAbsolute, resolve } from 'node:path'
+import { parseAwaitedObject, parseAwaitedRevision, type AwaitedObject } from './routing/await.js'
 import { parseGoDuration } from './util/duration.js'
 
 /**
@@ -11,6 +12,18 @@ import { parseGoDuration } from './util/duration.js'
  */
 export type StateOption =
   { kind: 'none' } | { kind: 'auto' } | { kind: 'cache' } | { kind: 'file'; path: string }
+
+/** Poll mode (`wait-for-revision`, design §3): wait until the cluster reconciled a commit. */
+export interface PollOptions {
+  /** the input as written: a SHA or a Flux revision (`main@sha1:<sha>`) */
+  revision: string
+  /** the commit SHA it names, lower case */
+  sha: string
+  /** `wait-for`; empty = the default set from the manifests (see `defaultAwaitedObjects`) */
+  waitFor: AwaitedObject[]
+  intervalMs: number
+  timeoutMs: number
+}
 
 export interface RunOptions {
   /** files, directories or globs holding Alert/Provider/Secret and Flux object manifests */
@@ -37,6 +50,8 @@ export interface RunOptions {
    * that callers built before it existed need not name it.
    */
   state?: StateOption
+  /** poll mode; absent = one pass over the events */
+  poll?: PollOptions
   /** directory relative paths are resolved against */
   cwd: string
 }
@@ -56,6 +71,11 @@ export interface RawOptions {
   failOnError: string
   /** `none`, `auto`, `cache` or a file path; optional so that hosts without the setting need not name it */
   state?: string
+  /** poll mode's settings; optional so that hosts without them need not name them */
+  waitForRevision?: string
+  waitFor?: string
+  pollInterval?: string
+  timeout?: string
   cwd: string
 }
 
@@ -69,6 +89,8 @@ export const DEFAULTS = {
   dryRun: 'false',
   failOnError: 'true',
   state: 'auto',
+  pollInterval: '15s',
+  timeout: '10m',
 } as const
 
 /** Splits a newline-separated list, dropping blank lines and `#` comments. */
@@ -132,6 +154,26 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
     dryRun: parseBoolean('dry-run', raw.dryRun, DEFAULTS.dryRun),
     failOnError: parseBoolean('fail-on-error', raw.failOnError, DEFAULTS.failOnError),
     state: parseStateOption(raw.state ?? '', raw.cwd),
+    poll: parsePollOptions(raw, namespace),
     cwd: raw.cwd,
   }
+}
+
+/** `wait-for-revision` and its companions; undefined when it is empty (no poll mode). */
+export function parsePollOptions(raw: RawOptions, namespace: string): PollOptions | undefined {
+  const revision = (raw.waitForRevision ?? '').trim()
+  if (revision === '') return undefined
+  const sha = parseAwaitedRevision(revision)
+  if (typeof sha !== 'string') throw new OptionError(sha.error)
+  const waitFor: AwaitedObject[] = []
+  for (const line of splitList(raw.waitFor ?? '')) {
+    const object = parseAwaitedObject(line, namespace)
+    if ('error' in object) throw new OptionError(object.error)
+    waitFor.push(object)
+  }
+  const intervalMs = parseDuration('poll-interval', raw.pollInterval ?? '', DEFAULTS.pollInterval)
+  if (intervalMs <= 0) throw new OptionError('poll-interval: must be greater than zero')
+  const timeoutMs = parseDuration('timeout', raw.timeout ?? '', DEFAULTS.timeout)
+  if (timeoutMs <= 0) throw new OptionError('timeout: must be greater than zero')
+  return { revision, sha, waitFor, intervalMs, timeoutMs }
 }

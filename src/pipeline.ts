@@ -4,6 +4,11 @@
  *   manifests ─► secrets ─► providers ─► events ─► state ─► route (clean-up, rate limit, match,
  *             gate) ─► drop what earlier runs delivered ─► deliver (journalling) ─► save state ─► report
  *
+ * Route → drop → deliver is one round. Poll mode (`wait-for-revision`) posts `pending` for the
+ * awaited objects, then runs rounds (each re-reading every source, routing only events no earlier
+ * round routed) until they settle or the timeout posts `error`; state is loaded once, journalled
+ * as deliveries happen and saved once at the end, in memory when the run keeps none.
+ *
  * Stages are pure functions over plain data; the IO edges (files, stdin, HTTP) are the `sources/`
  * readers and `delivery/`. The Action (`main.ts`) and the CLI (`cli.ts`) both call `runPipeline`
  * and differ only in how they report.
@@ -14,21 +19,44 @@ import { loadManifests, secretsFromInput } from './manifests/load.js'
 import { findSecret, isSecretKey } from './manifests/secrets.js'
 import type { Config, Problem } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
-import type { RunOptions } from './options.js'
-import { loadProvider } from './providers/registry.js'
-import type { ResolvedProvider } from './providers/types.js'
+import type { PollOptions, RunOptions } from './options.js'
+import { loadProvider, providerClass } from './providers/registry.js'
+import type { ResolvedProvider, StatusOverride } from './providers/types.js'
 import { countOutcomes, type Counts, type Decision } from './results.js'
-import { inRoutingOrder, planNotifications } from './routing/plan.js'
+import {
+  allSettled,
+  awaitedId,
+  defaultAwaitedObjects,
+  formatTimeout,
+  objectsWith,
+  observeEvents,
+  PENDING_DESCRIPTION,
+  POLL_REASON_PREFIX,
+  shortSha,
+  startAwaiting,
+  syntheticEvent,
+  timeOut,
+  timeoutDescription,
+  type AwaitState,
+  type PollReport,
+} from './routing/await.js'
+import {
+  inRoutingOrder,
+  planNotifications,
+  type ProviderEntry,
+  type RoutingOptions,
+} from './routing/plan.js'
 import { deliver } from './delivery/deliver.js'
-import { maskSecrets } from './delivery/mask.js'
+import { createMasker, maskSecrets } from './delivery/mask.js'
 import { readDispatchPayload } from './sources/dispatch.js'
 import { readEventsCommand } from './sources/command.js'
-import { readEventFiles } from './sources/event-files.js'
+import { readEventFiles, type ReadStdin } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
 import { readEventUrl } from './sources/url.js'
 import { loadStateFile, saveStateFile, StateJournal } from './state/file.js'
 import {
   dropDelivered,
+  emptyState,
   eventKey,
   eventTime,
   expireState,
@@ -37,7 +65,6 @@ import {
   ReplayingLimiter,
   serializeState,
   stateEntries,
-  STATE_VERSION,
   type StateStore,
 } from './state/store.js'
 
@@ -47,7 +74,8 @@ export interface RunHost {
   setSecret(value: string): void
   info(message: string): void
   env: NodeJS.ProcessEnv
-  readStdin(): Promise<string>
+  /** standard input, as a stream (read as it arrives) or as text */
+  readStdin: ReadStdin
 }
 
 export interface RunReport {
@@ -59,6 +87,8 @@ export interface RunReport {
   eventStats: { read: number; nonFlux: number; trace: number }
   /** the state file's size after the run (before it, in a dry run); absent without state */
   state?: StateSize
+  /** poll mode: how each awaited object ended; absent when not polling */
+  poll?: PollReport
   /** 0 all delivered or unchanged, 1 a delivery failed (with fail-on-error), 2 bad configuration or input */
   exitCode: 0 | 1 | 2
 }
@@ -104,90 +134,181 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   problems.push(...resolved.problems)
   await validateProviders(config, resolved.providers, problems)
   const commitStatusExprs = await compileCommitStatusExprs(config, problems)
+  const routing: RoutingOptions = {
+    rateLimitIntervalMs: options.rateLimitIntervalMs,
+    noCrossNamespaceRefs: options.noCrossNamespaceRefs,
+    commitStatusExprs,
+  }
 
-  // 3. Events.
+  // Poll mode: the objects to wait for (an empty default set is a configuration error).
+  const poll = options.poll ? startPoll(options.poll, config, problems) : undefined
+  const startedMs = Date.now()
+
+  // 3. Events: the first read (poll mode reads again every round).
   // the command's standard error may carry a secret the host does not mask (the CLI's terminal)
   const info = (message: string): void => host.info(maskSecrets(message, [...secretValues]))
-  const read = await readEvents(options, { ...host, info }, config)
+  const readAll = () => readEvents(options, { ...host, info }, config)
+  let read = await readAll()
   problems.push(...read.problems)
 
-  // 4. State from earlier runs (read in a dry run too, so it shows what would be skipped).
-  const target = await openState(options, host.env, read.events.length, problems)
+  // 4. State from earlier runs (read in a dry run too, so it shows what would be skipped). Poll
+  // mode always keeps state, in memory when the run keeps none, so no round repeats another.
+  const target = await openState(
+    options,
+    host.env,
+    poll ? Math.max(1, read.events.length) : read.events.length,
+    problems,
+  )
   const statePath = target?.path
-  let stored: StateStore | undefined
+  let store: StateStore | undefined
   if (statePath !== undefined) {
     const loaded = loadStateFile(statePath)
     problems.push(...loaded.problems)
-    stored = loaded.state
+    store = loaded.state
   }
-
-  // 5. Route, drop what earlier runs delivered, and 6. deliver.
-  const ordered = stored ? inRoutingOrder(read.events) : read.events
-  const limiter = stored
-    ? new ReplayingLimiter(
-        options.rateLimitIntervalMs,
-        stored.rateLimit ?? undefined,
-        ordered,
-        stored.events,
-      )
-    : undefined
-  const plan = planNotifications(
-    ordered,
-    config,
-    resolved.providers,
-    {
-      rateLimitIntervalMs: options.rateLimitIntervalMs,
-      noCrossNamespaceRefs: options.noCrossNamespaceRefs,
-      commitStatusExprs,
-    },
-    limiter,
-  )
-  // an event without a time is recorded as arriving with the newest one
-  const fallbackMs = stored ? newestTime(stored, read.events) : 0
-  const delivered: Record<string, number> = {}
+  const storeAsRead = store && { size: stateEntries(store), text: serializeState(store) }
+  if (poll && !store) store = emptyState()
   const journal =
     statePath !== undefined && !options.dryRun
       ? new StateJournal(statePath, (problem) => problems.push(problem))
       : undefined
-  const toDeliver = stored ? dropDelivered(plan.deliveries, stored) : plan.deliveries
-  await deliver(
-    { ...plan, deliveries: toDeliver },
-    {
-      dryRun: options.dryRun,
-      onDelivered: (delivery) => {
-        const key = plannedDeliveryKey(delivery)
-        if (key === undefined || !delivery.sourced) return
-        const time = eventTime(delivery.sourced, fallbackMs)
-        delivered[key] = time
-        journal?.append({ key, time })
+
+  const decisions: Decision[] = []
+  const warnings = new Set<string>()
+  /** poll mode: the events routed by an earlier round (keys), which later rounds leave out */
+  const routed = new Set<string>()
+
+  // 5. One round: route, drop what was delivered before, and 6. deliver (journalling).
+  const runRound = async (events: SourcedEvent[]): Promise<void> => {
+    const fresh = poll ? events.filter((sourced) => !routed.has(eventKey(sourced.event))) : events
+    const ordered = store ? inRoutingOrder(fresh) : fresh
+    const limiter = store
+      ? new ReplayingLimiter(
+          options.rateLimitIntervalMs,
+          store.rateLimit ?? undefined,
+          ordered,
+          store.events,
+        )
+      : undefined
+    const plan = planNotifications(ordered, config, resolved.providers, routing, limiter)
+    // an event without a time is recorded as arriving with the newest one
+    const fallbackMs = store ? newestTime(store, events) : 0
+    const delivered: Record<string, number> = {}
+    const toDeliver = store ? dropDelivered(plan.deliveries, store) : plan.deliveries
+    await deliver(
+      { ...plan, deliveries: toDeliver },
+      {
+        dryRun: options.dryRun,
+        onDelivered: (delivery) => {
+          const key = plannedDeliveryKey(delivery)
+          if (key === undefined || !delivery.sourced) return
+          const time = eventTime(delivery.sourced, fallbackMs)
+          delivered[key] = time
+          journal?.append({ key, time })
+        },
       },
-    },
-  )
+    )
+    // a loop, not push(...): a round may have more rows than a call has arguments
+    for (const decision of plan.decisions) decisions.push(decision)
+    for (const warning of plan.warnings) warnings.add(warning)
+    // What the next round (and the next run) must know; a dry run changes nothing.
+    if (store && limiter && !options.dryRun) {
+      Object.assign(store.deliveries, delivered)
+      ordered.forEach((sourced, index) => {
+        const admitted = limiter.verdicts[index]
+        if (admitted === undefined) return
+        store.events[eventKey(sourced.event)] = {
+          time: eventTime(sourced, fallbackMs),
+          admitted,
+        }
+      })
+      store.rateLimit = limiter.snapshot()
+    }
+    if (poll) for (const sourced of ordered) routed.add(eventKey(sourced.event))
+  }
+
+  // Poll mode's own commit statuses (pending, timed out): to the commit-status providers of the
+  // alerts the object's events reach, never rate limited, never recorded.
+  const postPollStatuses = async (
+    settings: PollOptions,
+    states: readonly AwaitState[],
+    override: StatusOverride,
+  ): Promise<void> => {
+    if (states.length === 0) return
+    const rows = await deliverPollStatuses(settings, states, override, {
+      config,
+      providers: resolved.providers,
+      routing,
+      dryRun: options.dryRun,
+    })
+    for (const row of rows) decisions.push(row)
+  }
+
+  let pollReport: PollReport | undefined
+  if (!poll) {
+    await runRound(read.events)
+  } else {
+    const { settings, states } = poll
+    observeEvents(states, read.events, settings.sha)
+    const pending = { state: 'pending', description: PENDING_DESCRIPTION } as const
+    await postPollStatuses(
+      settings,
+      states.filter((s) => s.outcome === 'waiting'),
+      pending,
+    )
+    await runRound(read.events)
+    let rounds = 1
+    const deadlineMs = startedMs + settings.timeoutMs
+    const reported = new Set(problems.map(problemIdentity))
+    // A dry run reads once and never waits.
+    while (!options.dryRun && !allSettled(states)) {
+      const leftMs = deadlineMs - Date.now()
+      if (leftMs <= 0) break
+      await sleep(Math.min(settings.intervalMs, leftMs))
+      read = await readAll()
+      rounds++
+      // A source that fails now and then (a kubectl hiccup) must not fail a wait that goes on:
+      // later rounds' problems are warnings, each reported once.
+      for (const problem of read.problems) {
+        const identity = problemIdentity(problem)
+        if (reported.has(identity)) continue
+        reported.add(identity)
+        problems.push({ ...problem, severity: 'warning' })
+      }
+      observeEvents(states, read.events, settings.sha)
+      await runRound(read.events)
+    }
+    if (!options.dryRun) {
+      const late = timeOut(states)
+      const timedOut = {
+        state: 'timedOut',
+        description: timeoutDescription(settings.timeoutMs, settings.sha),
+      } as const
+      await postPollStatuses(settings, late, timedOut)
+    }
+    pollReport = {
+      revision: settings.revision,
+      sha: settings.sha,
+      timeoutMs: settings.timeoutMs,
+      rounds,
+      dryRun: options.dryRun,
+      objects: states,
+    }
+  }
   journal?.close()
 
   // 7. Save the state (never in a dry run).
   let state: StateSize | undefined
-  if (statePath !== undefined && stored && limiter) {
+  if (statePath !== undefined && store) {
     if (options.dryRun) {
       state = {
         path: statePath,
-        entries: stateEntries(stored),
-        bytes: Buffer.byteLength(serializeState(stored), 'utf8'),
+        entries: storeAsRead?.size ?? 0,
+        bytes: Buffer.byteLength(storeAsRead?.text ?? '', 'utf8'),
         written: false,
       }
     } else {
-      const next: StateStore = {
-        version: STATE_VERSION,
-        deliveries: { ...stored.deliveries, ...delivered },
-        events: { ...stored.events },
-        rateLimit: limiter.snapshot(),
-      }
-      ordered.forEach((sourced, index) => {
-        const admitted = limiter.verdicts[index]
-        if (admitted === undefined) return
-        next.events[eventKey(sourced.event)] = { time: eventTime(sourced, fallbackMs), admitted }
-      })
-      const kept = expireState(next, newestTime(next, []), options.rateLimitIntervalMs)
+      const kept = expireState(store, newestTime(store, []), options.rateLimitIntervalMs)
       const saved = saveStateFile(statePath, kept)
       if ('severity' in saved) problems.push(saved)
       state = {
@@ -210,18 +331,25 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 
   // Whatever reached a message, no secret leaves this function.
   const secrets = [...secretValues]
-  const mask = (text: string): string => maskSecrets(text, secrets)
-  for (const d of plan.decisions) d.reason = mask(d.reason)
+  const mask = createMasker(secrets)
+  for (const d of decisions) d.reason = mask(d.reason)
   for (const p of problems) p.message = mask(p.message)
-  const warnings = plan.warnings.map(mask)
 
-  const counts = countOutcomes(plan.decisions)
+  const counts = countOutcomes(decisions)
   const badInput = problems.some((p) => p.severity === 'error')
-  const exitCode = badInput ? 2 : counts.failed > 0 && options.failOnError ? 1 : 0
+  // An awaited object that failed or timed out is a failed deployment: the step fails (exit 1),
+  // with one error line per outcome naming the objects. Not in a dry run, which waits for nothing.
+  const pollFailures = pollReport && !pollReport.dryRun ? pollProblems(pollReport) : []
+  problems.push(...pollFailures)
+  const exitCode = badInput
+    ? 2
+    : pollFailures.length > 0 || (counts.failed > 0 && options.failOnError)
+      ? 1
+      : 0
   return {
-    decisions: plan.decisions,
+    decisions,
     problems,
-    warnings,
+    warnings: [...warnings].map(mask),
     counts,
     eventStats: {
       read: read.events.length,
@@ -229,8 +357,107 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       trace: read.ignored.trace,
     },
     state,
+    poll: pollReport,
     exitCode,
   }
+}
+
+/** The awaited objects of poll mode, or undefined (with an error) when there are none. */
+function startPoll(
+  settings: PollOptions,
+  config: Config,
+  problems: Problem[],
+): { settings: PollOptions; states: AwaitState[] } | undefined {
+  const objects = settings.waitFor.length > 0 ? settings.waitFor : defaultAwaitedObjects(config)
+  if (objects.length === 0) {
+    problems.push({
+      severity: 'error',
+      message:
+        'wait-for: nothing to wait for: no Alert with a commit-status Provider names an event source (other than *); set wait-for to Kind/namespace/name lines',
+    })
+    return undefined
+  }
+  return { settings, states: startAwaiting(objects) }
+}
+
+/**
+ * Routes one synthetic event per object (see `syntheticEvent`) and delivers the commit statuses it
+ * reaches with the state and description of `override`. The alerts' inclusion and exclusion
+ * lists are left out: they filter the controller's messages, and ours is not one of them.
+ * Returns the decision rows, their reason marked as poll mode's.
+ */
+async function deliverPollStatuses(
+  settings: PollOptions,
+  states: readonly AwaitState[],
+  override: StatusOverride,
+  context: {
+    config: Config
+    providers: Map<string, ProviderEntry>
+    routing: RoutingOptions
+    dryRun: boolean
+  },
+): Promise<Decision[]> {
+  const { config } = context
+  const nowMs = Date.now()
+  const events = states.map((s, index) =>
+    syntheticEvent(s.object, override, settings.revision, settings.sha, {
+      apiVersion: config.objects.get(awaitedId(s.object))?.apiVersion,
+      nowMs,
+      index,
+    }),
+  )
+  const withoutMessageFilters: Config = {
+    ...config,
+    alerts: config.alerts.map((alert) => ({
+      ...alert,
+      spec: { ...alert.spec, inclusionList: [], hasInclusionList: false, exclusionList: [] },
+    })),
+  }
+  // a fresh limiter: each object's event is its own, and none is a duplicate of a real one
+  const plan = planNotifications(events, withoutMessageFilters, context.providers, context.routing)
+  const deliveries = plan.deliveries.filter((d) => d.commitStatusId !== undefined)
+  for (const delivery of deliveries) {
+    delivery.notification.statusOverride = override
+    // not an event that was read: the state store never records it
+    delete delivery.sourced
+  }
+  const rows = plan.decisions.filter(
+    (d) => d.type !== undefined && providerClass(d.type) === 'commit-status',
+  )
+  await deliver({ decisions: rows, deliveries, warnings: [] }, { dryRun: context.dryRun })
+  for (const row of rows) row.reason = `${POLL_REASON_PREFIX}: ${row.reason}`
+  return rows
+}
+
+/** One error per poll outcome that fails the step, naming the objects. */
+function pollProblems(poll: PollReport): Problem[] {
+  const short = shortSha(poll.sha)
+  const problems: Problem[] = []
+  const failed = poll.objects.filter((s) => s.outcome === 'failed')
+  if (failed.length > 0) {
+    const list = failed.map((s) => `${awaitedId(s.object)} (${s.reason ?? 'error'})`).join(', ')
+    problems.push({
+      severity: 'error',
+      message: `wait-for-revision: reconciliation of ${short} failed: ${list}`,
+    })
+  }
+  const late = objectsWith(poll, 'timed-out')
+  if (late.length > 0) {
+    problems.push({
+      severity: 'error',
+      message: `wait-for-revision: timed out after ${formatTimeout(poll.timeoutMs)} waiting for reconciliation of ${short}: ${late.join(', ')}`,
+    })
+  }
+  return problems
+}
+
+function problemIdentity(problem: Problem): string {
+  const l = problem.location
+  return `${problem.message}\u0000${l?.file ?? ''}\u0000${l?.line ?? ''}`
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
 /** The state's size, as the info output and the CLI's standard error show it. */

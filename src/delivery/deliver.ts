@@ -1,18 +1,22 @@
 /**
  * The delivery stage: sends what routing planned and writes the outcome into each decision row.
  *
- * - Deliveries are grouped by provider (`namespace/name`). One provider's deliveries go strictly in
- *   plan order, so a later status for a commit never lands before an earlier one; different
- *   providers run at the same time, a bounded number at once, and one failing never stops another.
- * - Every delivery gets a fresh timeout of the provider's `timeoutMs`, bounding the send and its
- *   retries, like the controller's per-send context.
+ * - Order is kept only where a host could observe it (`schedule.ts` lanes): statuses for the same
+ *   (repository, commit, context), comments on the same pull request, and a provider's
+ *   notifications about the same involved object go in plan order, each after the previous one
+ *   has ended. Everything else runs at the same time, at most `concurrency` deliveries in flight
+ *   across all providers. One failing delivery never stops another.
+ * - Every delivery gets a fresh timeout of the provider's `timeoutMs` once it holds a slot,
+ *   bounding the send and its retries, like the controller's per-send context. Time spent waiting
+ *   for a slot does not count against it.
  * - Commit-status providers read the host's statuses once per (repository, commit) per run
  *   (design §3) and compare each desired status with that list, kept up to date with what we wrote.
- * - Change-request (PR/MR comment) providers get one client per provider, made on first need, and
- *   upsert one comment per delivery, in order.
+ *   Deliveries for a commit whose read is under way wait for it without holding a slot.
+ * - Change-request (PR/MR comment) providers get one client per provider, made on first need.
  * - A notifier's `prepare` (IO such as fetching a GitHub App token) runs once per provider, on the
  *   first delivery that is really sent; never in a dry run.
  * - A notifier with its own `send` (NATS, Pub/Sub) delivers through it instead of HTTP requests.
+ * - A dry run renders everything and does no IO: no client, no read, no `prepare`.
  * - Nothing here throws for a delivery problem: it becomes a `failed` row with the masked error.
  */
 import { changeRequestTarget } from '../providers/git/change-request-comment.js'
@@ -23,6 +27,7 @@ import type {
   CommitStatusClient,
   CommitStatusModule,
   CurrentStatus,
+  DesiredStatus,
 } from '../providers/types.js'
 import type { NotifierModule, ProviderModule, ResolvedProvider } from '../providers/types.js'
 import { loadProvider } from '../providers/registry.js'
@@ -30,11 +35,13 @@ import type { Plan, PlannedDelivery } from '../routing/plan.js'
 import type { Sleep } from './http.js'
 import { sendRequest } from './http.js'
 import { maskSecrets, redactUrlCredentials } from './mask.js'
+import { createLanes, createSemaphore } from './schedule.js'
+import type { Lanes, Semaphore } from './schedule.js'
 
 export interface DeliveryOptions {
   /** decide and render everything, send nothing (no client creation, no reads) */
   dryRun: boolean
-  /** providers delivered to at the same time; default 8 */
+  /** deliveries in flight at the same time, across all providers; default 8 */
   concurrency?: number
   /** where provider modules come from; default the registry's `loadProvider` */
   loadModule?: (type: string) => Promise<ProviderModule>
@@ -49,42 +56,61 @@ export interface DeliveryOptions {
 
 export const DEFAULT_CONCURRENCY = 8
 
+/** What one run of `deliver` shares between all deliveries. */
+interface Run {
+  options: DeliveryOptions
+  /** the global limit on deliveries in flight */
+  slots: Semaphore
+  /** plan order where it is observable */
+  lanes: Lanes
+}
+
+/** The state kept for one provider during a run. */
+type Session =
+  | NotifierSession
+  | CommitStatusSession
+  | ChangeRequestSession
+  | { kind: 'unloadable'; provider: ResolvedProvider; loadError: unknown }
+
+interface NotifierSession {
+  kind: 'notifier'
+  provider: ResolvedProvider
+  module: NotifierModule
+  /** the one `prepare` of the run, started by the first delivery that needs it */
+  preparing?: Promise<ResolvedProvider>
+  /** errors are masked with what the prepared provider carries (its token), once there is one */
+  masking: ResolvedProvider
+}
+
+interface CommitStatusSession {
+  kind: 'commit-status'
+  provider: ResolvedProvider
+  module: CommitStatusModule
+  /** one client per provider, made on first need; a creation error fails all that need it */
+  client: () => Promise<CommitStatusClient>
+  /** what the host shows per `repository\0sha`, newest first: read once, then what we wrote */
+  known: Map<string, CurrentStatus[]>
+  /** reads under way per `repository\0sha`, so that no commit is read twice at the same time */
+  reading: Map<string, Promise<CurrentStatus[]>>
+}
+
+interface ChangeRequestSession {
+  kind: 'change-request'
+  provider: ResolvedProvider
+  module: ChangeRequestModule
+  client: () => Promise<ChangeRequestClient>
+}
+
+/**
+ * The IO left to do once a delivery's pure part (render, checks, dry run) is done: `send`, in
+ * order with every earlier delivery of the same `lane`. Undefined when nothing is left to do.
+ */
+type Pending = { lane: string; send: () => Promise<void> } | undefined
+
 /** The error text of anything thrown, as one line. */
 function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
   return text.replace(/\s*\n\s*/gu, ' ')
-}
-
-/** Deliveries grouped by provider key, groups in order of first appearance. */
-function groupByProvider(deliveries: readonly PlannedDelivery[]): PlannedDelivery[][] {
-  const groups = new Map<string, PlannedDelivery[]>()
-  for (const delivery of deliveries) {
-    const key = delivery.notification.provider.key
-    let group = groups.get(key)
-    if (!group) {
-      group = []
-      groups.set(key, group)
-    }
-    group.push(delivery)
-  }
-  return [...groups.values()]
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachConcurrently<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++]!
-      await work(item)
-    }
-  }
-  const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker)
-  await Promise.all(workers)
 }
 
 /** Tells `onDelivered` about a delivery that ended `sent` or `unchanged`. */
@@ -98,195 +124,293 @@ function fail(delivery: PlannedDelivery, provider: ResolvedProvider, error: unkn
   delivery.decision.reason = maskSecrets(errorText(error), provider.secretValues)
 }
 
+/** Settles when `promise` does, whichever way. */
+function settled(promise: Promise<unknown>): Promise<void> {
+  return promise.then(
+    () => undefined,
+    () => undefined,
+  )
+}
+
 export async function deliver(plan: Plan, options: DeliveryOptions): Promise<void> {
-  const loadModule = options.loadModule ?? loadProvider
-  const groups = groupByProvider(plan.deliveries)
-  await forEachConcurrently(groups, options.concurrency ?? DEFAULT_CONCURRENCY, async (group) => {
-    const provider = group[0]!.notification.provider
-    let module: ProviderModule
-    try {
-      module = await loadModule(provider.type)
-    } catch (error) {
-      for (const delivery of group) fail(delivery, provider, error)
-      return
-    }
-    if (module.class === 'commit-status') {
-      await deliverCommitStatuses(group, provider, module, options)
-    } else if (module.class === 'change-request') {
-      await deliverComments(group, provider, module, options)
-    } else {
-      await deliverNotifications(group, provider, module, options)
-    }
-  })
+  const sessions = await openSessions(plan.deliveries, options.loadModule ?? loadProvider)
+  const run: Run = {
+    options,
+    slots: createSemaphore(options.concurrency ?? DEFAULT_CONCURRENCY),
+    lanes: createLanes(),
+  }
+  // Started one after the other in plan order, so each lane queues its deliveries in plan order.
+  const started = plan.deliveries.map((delivery) =>
+    startDelivery(delivery, sessions.get(delivery.notification.provider.key)!, run),
+  )
+  await Promise.all(started)
 }
 
-async function deliverNotifications(
-  group: readonly PlannedDelivery[],
-  provider: ResolvedProvider,
-  module: NotifierModule,
-  options: DeliveryOptions,
-): Promise<void> {
-  // The module's one-off IO (a GitHub App token), done on first need and shared by the group;
-  // a failure fails every delivery that needs it, like a commit-status client that cannot be made.
-  let prepared: Promise<ResolvedProvider> | undefined
-  const prepare = (signal: AbortSignal) =>
-    (prepared ??= Promise.resolve().then(() =>
-      module.prepare ? module.prepare(provider, signal) : provider,
-    ))
-  // errors are masked with what the prepared provider carries (its token), once there is one
-  let masking = provider
-  for (const delivery of group) {
-    // anything thrown, even by a module's bug, fails this delivery only
-    try {
-      await deliverNotification(delivery, provider, module, options, async (signal) => {
-        masking = await prepare(signal)
-        return masking
-      })
-    } catch (error) {
-      fail(delivery, masking, error)
+/** One session per provider key, with its module loaded (or the error loading it gave). */
+async function openSessions(
+  deliveries: readonly PlannedDelivery[],
+  loadModule: (type: string) => Promise<ProviderModule>,
+): Promise<Map<string, Session>> {
+  const providers = new Map<string, ResolvedProvider>()
+  for (const { notification } of deliveries) {
+    if (!providers.has(notification.provider.key)) {
+      providers.set(notification.provider.key, notification.provider)
     }
-    reportDelivered(delivery, options)
+  }
+  const sessions = new Map<string, Session>()
+  await Promise.all(
+    [...providers].map(async ([key, provider]) => {
+      try {
+        sessions.set(key, newSession(provider, await loadModule(provider.type)))
+      } catch (loadError) {
+        sessions.set(key, { kind: 'unloadable', provider, loadError })
+      }
+    }),
+  )
+  return sessions
+}
+
+function newSession(provider: ResolvedProvider, module: ProviderModule): Session {
+  if (module.class === 'commit-status') {
+    let client: Promise<CommitStatusClient> | undefined
+    return {
+      kind: 'commit-status',
+      provider,
+      module,
+      // through a promise so that a synchronous throw is cached like a rejection
+      client: () => (client ??= Promise.resolve().then(() => module.createClient(provider))),
+      known: new Map(),
+      reading: new Map(),
+    }
+  }
+  if (module.class === 'change-request') {
+    let client: Promise<ChangeRequestClient> | undefined
+    return {
+      kind: 'change-request',
+      provider,
+      module,
+      client: () => (client ??= Promise.resolve().then(() => module.createClient(provider))),
+    }
+  }
+  return { kind: 'notifier', provider, module, masking: provider }
+}
+
+/**
+ * Does a delivery's pure part now and queues its IO in its lane. Nothing before the lane is
+ * queued waits, so calling this in plan order queues in plan order.
+ */
+function startDelivery(delivery: PlannedDelivery, session: Session, run: Run): Promise<void> {
+  const masking = () => (session.kind === 'notifier' ? session.masking : session.provider)
+  let pending: Pending
+  // anything thrown, even by a module's bug, fails this delivery only
+  try {
+    pending = startWith(delivery, session, run)
+  } catch (error) {
+    fail(delivery, masking(), error)
+  }
+  if (!pending) {
+    reportDelivered(delivery, run.options)
+    return Promise.resolve()
+  }
+  return run.lanes
+    .run(pending.lane, pending.send)
+    .catch((error: unknown) => fail(delivery, masking(), error))
+    .then(() => reportDelivered(delivery, run.options))
+}
+
+function startWith(delivery: PlannedDelivery, session: Session, run: Run): Pending {
+  switch (session.kind) {
+    case 'unloadable':
+      throw session.loadError
+    case 'commit-status':
+      return startCommitStatus(delivery, session, run)
+    case 'change-request':
+      return startComment(delivery, session, run)
+    case 'notifier':
+      return startNotification(delivery, session, run)
   }
 }
 
-async function deliverNotification(
-  delivery: PlannedDelivery,
-  provider: ResolvedProvider,
-  module: NotifierModule,
-  options: DeliveryOptions,
-  prepare: (signal: AbortSignal) => Promise<ResolvedProvider>,
-): Promise<void> {
+// ---- notifications -------------------------------------------------------------------------
+
+function startNotification(delivery: PlannedDelivery, session: NotifierSession, run: Run): Pending {
+  if (run.options.dryRun) {
+    describeNotification(delivery, session)
+    return undefined
+  }
+  const { kind = '', namespace = '', name = '' } = delivery.notification.event.involvedObject
+  return {
+    // a chat or incident tool shows one object's events in the order they happened
+    lane: `notification\0${session.provider.key}\0${kind}/${namespace}/${name}`,
+    send: () => sendNotification(delivery, session, run),
+  }
+}
+
+/** A dry run: rendered with the provider as configured, since `prepare` is IO. */
+function describeNotification(delivery: PlannedDelivery, session: NotifierSession): void {
   const { decision } = delivery
-  if (options.dryRun) {
-    // no IO in a dry run: rendered with the provider as configured
-    const rendered = module.render(delivery.notification)
-    if ('skip' in rendered) {
-      decision.outcome = 'skipped'
-      decision.reason = rendered.skip
-      return
-    }
-    const targets = rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
-    const intent = module.send
-      ? `would publish to ${provider.channel}`
-      : `would send ${targets.join(', ')}`
-    decision.outcome = 'dry-run'
-    // the address itself may be a secret (a Slack webhook URL), hence the masking
-    decision.reason = maskSecrets(intent, provider.secretValues)
-    return
-  }
-  const signal = AbortSignal.timeout(provider.timeoutMs)
-  const ready = module.prepare ? await prepare(signal) : provider
-  const notification =
-    ready === provider ? delivery.notification : { ...delivery.notification, provider: ready }
-  const rendered = module.render(notification)
+  const { module, provider } = session
+  const rendered = module.render(delivery.notification)
   if ('skip' in rendered) {
     decision.outcome = 'skipped'
     decision.reason = rendered.skip
     return
   }
-  if (module.send) {
-    // a transport of its own (NATS, Pub/Sub): the module sends, bounded by the same timeout
-    await module.send(notification, signal)
-    decision.outcome = 'sent'
-    decision.reason = 'sent'
-    return
-  }
-  const { requests } = rendered
-  for (const request of requests) {
-    // the provider's proxy and TLS settings, as far as its type's client supports them
-    await sendRequest(request, { signal, sleep: options.sleep, connection: ready })
-  }
-  decision.outcome = 'sent'
-  decision.reason = requests.length === 1 ? 'sent' : `sent (${requests.length} requests)`
+  const targets = rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
+  const intent = module.send
+    ? `would publish to ${provider.channel}`
+    : `would send ${targets.join(', ')}`
+  decision.outcome = 'dry-run'
+  // the address itself may be a secret (a Slack webhook URL), hence the masking
+  decision.reason = maskSecrets(intent, provider.secretValues)
 }
 
-/** The state kept for one commit-status provider during a run. */
-interface CommitStatusSession {
-  provider: ResolvedProvider
-  module: CommitStatusModule
-  /** one client per provider, made on first need; a creation error fails all that need it */
-  client: () => Promise<CommitStatusClient>
-  /** what the host shows per `repository\0sha`, newest first: read once, then what we wrote */
-  known: Map<string, CurrentStatus[]>
-}
-
-async function deliverCommitStatuses(
-  group: readonly PlannedDelivery[],
-  provider: ResolvedProvider,
-  module: CommitStatusModule,
-  options: DeliveryOptions,
-): Promise<void> {
-  let client: Promise<CommitStatusClient> | undefined
-  const session: CommitStatusSession = {
-    provider,
-    module,
-    // through a promise so that a synchronous throw is cached like a rejection
-    client: () => (client ??= Promise.resolve().then(() => module.createClient(provider))),
-    known: new Map(),
-  }
-  for (const delivery of group) {
-    try {
-      await deliverCommitStatus(delivery, session, options)
-    } catch (error) {
-      fail(delivery, provider, error)
-    }
-    reportDelivered(delivery, options)
-  }
-}
-
-async function deliverCommitStatus(
+async function sendNotification(
   delivery: PlannedDelivery,
-  session: CommitStatusSession,
-  options: DeliveryOptions,
+  session: NotifierSession,
+  run: Run,
 ): Promise<void> {
   const { decision } = delivery
   const { module, provider } = session
+  // while another delivery prepares, wait for it without taking a slot
+  if (session.preparing) await settled(session.preparing)
+  await run.slots.run(async () => {
+    const signal = AbortSignal.timeout(provider.timeoutMs)
+    let ready = provider
+    if (module.prepare) {
+      const prepare = module.prepare.bind(module)
+      // a failure fails every delivery that needs it, like a client that cannot be made
+      session.preparing ??= Promise.resolve().then(() => prepare(provider, signal))
+      ready = await session.preparing
+      session.masking = ready
+    }
+    const notification =
+      ready === provider ? delivery.notification : { ...delivery.notification, provider: ready }
+    const rendered = module.render(notification)
+    if ('skip' in rendered) {
+      decision.outcome = 'skipped'
+      decision.reason = rendered.skip
+      return
+    }
+    if (module.send) {
+      // a transport of its own (NATS, Pub/Sub): the module sends, bounded by the same timeout
+      await module.send(notification, signal)
+      decision.outcome = 'sent'
+      decision.reason = 'sent'
+      return
+    }
+    const { requests } = rendered
+    for (const request of requests) {
+      // the provider's proxy and TLS settings, as far as its type's client supports them
+      await sendRequest(request, { signal, sleep: run.options.sleep, connection: ready })
+    }
+    decision.outcome = 'sent'
+    decision.reason = requests.length === 1 ? 'sent' : `sent (${requests.length} requests)`
+  })
+}
+
+// ---- commit statuses -----------------------------------------------------------------------
+
+function startCommitStatus(
+  delivery: PlannedDelivery,
+  session: CommitStatusSession,
+  run: Run,
+): Pending {
+  const { decision } = delivery
   const context = delivery.commitStatusId
   if (context === undefined) throw new Error('no commit status id was planned for this delivery')
-  const desired = module.desiredStatus(delivery.notification, context)
+  // pure and cheap: done up front because the lane is only known from the desired status
+  const desired = session.module.desiredStatus(delivery.notification, context)
   if ('skip' in desired) {
     decision.outcome = 'skipped'
     decision.reason = desired.skip
-    return
+    return undefined
   }
   decision.repository = desired.repository
   decision.sha = desired.sha
   decision.context = desired.context
   decision.state = desired.state
   decision.description = desired.description
-  if (options.dryRun) {
+  if (run.options.dryRun) {
     decision.outcome = 'dry-run'
     decision.reason = `would set ${desired.state} (not compared with the host in a dry run)`
-    return
+    return undefined
   }
-
-  const signal = AbortSignal.timeout(provider.timeoutMs)
-  const host = await session.client()
-  const key = `${desired.repository}\0${desired.sha}`
-  let current = session.known.get(key)
-  if (!current) {
-    // a failed read is not cached: the next event for this commit tries again
-    current = await host.readStatuses(desired.repository, desired.sha, signal)
-    session.known.set(key, current)
+  return {
+    // not per provider: two providers writing the same context of a commit keep plan order too
+    lane: `commit-status\0${desired.repository}\0${desired.sha}\0${desired.context}`,
+    send: () => sendCommitStatus(delivery, desired, session, run),
   }
-  if (module.isUnchanged(desired, current)) {
-    decision.outcome = 'unchanged'
-    decision.reason = `already ${desired.state}: ${desired.description}`
-    return
-  }
-  await host.writeStatus(desired, signal)
-  // what a fresh read would now return: our status as the newest entry
-  const written: CurrentStatus = {
-    context: desired.context,
-    state: desired.state,
-    description: desired.description,
-    name: desired.name,
-    genre: desired.genre,
-  }
-  session.known.set(key, [written, ...current])
-  decision.outcome = 'sent'
-  decision.reason = 'sent'
 }
+
+async function sendCommitStatus(
+  delivery: PlannedDelivery,
+  desired: DesiredStatus,
+  session: CommitStatusSession,
+  run: Run,
+): Promise<void> {
+  const { decision } = delivery
+  const { module, provider } = session
+  const commit = `${desired.repository}\0${desired.sha}`
+  for (;;) {
+    // another delivery is reading this commit: wait for its answer without holding a slot
+    const reading = session.reading.get(commit)
+    if (reading) await settled(reading)
+    const done = await run.slots.run(async () => {
+      let current = session.known.get(commit)
+      // a read started while we waited for the slot: give the slot back and wait for it
+      if (!current && session.reading.has(commit)) return false
+      const signal = AbortSignal.timeout(provider.timeoutMs)
+      current ??= await readCommit(session, desired, commit, signal)
+      if (module.isUnchanged(desired, current)) {
+        decision.outcome = 'unchanged'
+        decision.reason = `already ${desired.state}: ${desired.description}`
+        return true
+      }
+      const host = await session.client()
+      await host.writeStatus(desired, signal)
+      // what a fresh read would now return: our status as the newest entry. Taken from the map
+      // again, since deliveries for other contexts of this commit may have written meanwhile.
+      const written: CurrentStatus = {
+        context: desired.context,
+        state: desired.state,
+        description: desired.description,
+        name: desired.name,
+        genre: desired.genre,
+      }
+      session.known.set(commit, [written, ...(session.known.get(commit) ?? current)])
+      decision.outcome = 'sent'
+      decision.reason = 'sent'
+      return true
+    })
+    if (done) return
+  }
+}
+
+/**
+ * Reads a commit's statuses, registered as under way before the first `await` so that no other
+ * delivery starts the same read. A failed read is not kept: the next delivery for this commit
+ * (including those that waited for this one) reads again, as each did before reads were shared.
+ */
+function readCommit(
+  session: CommitStatusSession,
+  desired: DesiredStatus,
+  commit: string,
+  signal: AbortSignal,
+): Promise<CurrentStatus[]> {
+  const read = session
+    .client()
+    .then((host) => host.readStatuses(desired.repository, desired.sha, signal))
+    .then((statuses) => {
+      session.known.set(commit, statuses)
+      return statuses
+    })
+  session.reading.set(commit, read)
+  void settled(read).then(() => session.reading.delete(commit))
+  return read
+}
+
+// ---- change-request comments ---------------------------------------------------------------
 
 /** What each comment outcome reads as in the decision table. */
 const COMMENT_OUTCOMES: Record<CommentOutcome, { outcome: 'sent' | 'unchanged'; reason: string }> =
@@ -296,42 +420,26 @@ const COMMENT_OUTCOMES: Record<CommentOutcome, { outcome: 'sent' | 'unchanged'; 
     unchanged: { outcome: 'unchanged', reason: 'comment already up to date' },
   }
 
-async function deliverComments(
-  group: readonly PlannedDelivery[],
-  provider: ResolvedProvider,
-  module: ChangeRequestModule,
-  options: DeliveryOptions,
-): Promise<void> {
-  let client: Promise<ChangeRequestClient> | undefined
-  // through a promise so that a synchronous throw is cached like a rejection
-  const clientOnce = () => (client ??= Promise.resolve().then(() => module.createClient(provider)))
-  for (const delivery of group) {
-    try {
-      await deliverComment(delivery, clientOnce, options)
-    } catch (error) {
-      fail(delivery, provider, error)
-    }
-    reportDelivered(delivery, options)
-  }
-}
-
-async function deliverComment(
-  delivery: PlannedDelivery,
-  client: () => Promise<ChangeRequestClient>,
-  options: DeliveryOptions,
-): Promise<void> {
+function startComment(delivery: PlannedDelivery, session: ChangeRequestSession, run: Run): Pending {
   const { decision, notification } = delivery
   // the change request number is checked before any IO, so a dry run reports a bad one too
   const target = changeRequestTarget(notification)
   if ('error' in target) throw new Error(target.error)
   decision.repository = target.repository
-  if (options.dryRun) {
+  if (run.options.dryRun) {
     decision.outcome = 'dry-run'
     decision.reason = `would create or update the comment on ${target.repository}#${target.number}`
-    return
+    return undefined
   }
-  const signal = AbortSignal.timeout(notification.provider.timeoutMs)
-  const outcome = await (await client()).upsertComment(notification, signal)
-  decision.outcome = COMMENT_OUTCOMES[outcome].outcome
-  decision.reason = COMMENT_OUTCOMES[outcome].reason
+  return {
+    // finding our comment and then updating it must not interleave with another upsert there
+    lane: `change-request\0${session.provider.key}\0${target.repository}#${target.number}`,
+    send: () =>
+      run.slots.run(async () => {
+        const signal = AbortSignal.timeout(notification.provider.timeoutMs)
+        const outcome = await (await session.client()).upsertComment(notification, signal)
+        decision.outcome = COMMENT_OUTCOMES[outcome].outcome
+        decision.reason = COMMENT_OUTCOMES[outcome].reason
+      }),
+  }
 }

@@ -69,10 +69,39 @@ export function redactUrlCredentials(text: string): string {
  * can never match empty, so for them this is the controller's result.
  */
 export function maskSecrets(text: string, secrets: readonly string[]): string {
+  let masker = maskers.get(secrets)
+  if (!masker) {
+    masker = createMasker(secrets)
+    maskers.set(secrets, masker)
+  }
+  return masker(text)
+}
+
+/** One masker per secrets array (a provider's `secretValues` is masked with for every delivery). */
+const maskers = new WeakMap<readonly string[], (text: string) => string>()
+
+/**
+ * `maskSecrets` for many texts with the same secrets: the patterns are built once, and a text is
+ * searched with a secret's pattern only when it contains the shortest string that pattern can
+ * match (the secret without its last character, which the controller's `*` makes optional), so
+ * the common case — a text with no secret in it — costs a few substring searches.
+ */
+export function createMasker(secrets: readonly string[]): (text: string) => string {
   const ordered = [...new Set(secrets)]
     .filter((secret) => secret !== '')
     .sort((a, b) => b.length - a.length)
-  let masked = text
-  for (const secret of ordered) masked = goReplaceAll(masked, tokenPattern(secret), MASK, true)
-  return redactUrlCredentials(masked)
+    .map((secret) => ({ needle: shortestMatch(secret), pattern: tokenPattern(secret) }))
+  return (text) => {
+    let masked = text
+    for (const { needle, pattern } of ordered) {
+      if (masked.includes(needle)) masked = goReplaceAll(masked, pattern, MASK, true)
+    }
+    return masked.includes('@') ? redactUrlCredentials(masked) : masked
+  }
+}
+
+/** The shortest text `tokenPattern(secret)` matches without matching empty. */
+function shortestMatch(secret: string): string {
+  const codePoints = [...secret]
+  return codePoints.length >= 2 ? codePoints.slice(0, -1).join('') : secret
 }

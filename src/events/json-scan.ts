@@ -1,10 +1,9 @@
 /**
- * A small JSON syntax scanner. `JSON.parse` does the real work everywhere; this is only used
- *
- * - to find where one value ends in a stream of concatenated values (`kubectl get events -w -o
- *   json` prints one pretty-printed object after another, neither an array nor one per line), and
- * - to say where and why a text is not JSON, with the same wording on every Node version (V8's
- *   messages differ between releases and sometimes quote the whole input).
+ * A small JSON syntax scanner. `JSON.parse` does the real work everywhere; this is only used to
+ * say where and why a text is not JSON, with the same wording on every Node version (V8's
+ * messages differ between releases and sometimes quote the whole input): for one NDJSON line, for
+ * one value cut out of a stream by `stream.ts`, and (`describeAt`) for the structure around
+ * those values, which `stream.ts` checks itself.
  */
 
 export type ScanResult = { ok: true; end: number } | { ok: false; at: number; reason: string }
@@ -77,7 +76,7 @@ export function scanJsonValue(text: string, start: number): ScanResult {
     } else if (text.startsWith('null', i)) {
       i += 4
     } else {
-      return fail(i, `unexpected ${describe(text, i)}, expected a value`)
+      return fail(i, `unexpected ${describeAt(text, i)}, expected a value`)
     }
 
     // After a value: close containers or move to the next element.
@@ -106,7 +105,7 @@ export function scanJsonValue(text: string, start: number): ScanResult {
         continue
       }
       const expected = top === OPEN_OBJECT ? "',' or '}'" : "',' or ']'"
-      return fail(i, `unexpected ${describe(text, i)}, expected ${expected}`)
+      return fail(i, `unexpected ${describeAt(text, i)}, expected ${expected}`)
     }
   }
 }
@@ -114,13 +113,13 @@ export function scanJsonValue(text: string, start: number): ScanResult {
 /** Scans `"name" :` and returns the offset of the value that follows. */
 function scanKey(text: string, i: number): ScanResult {
   if (text.charCodeAt(i) !== QUOTE) {
-    return fail(i, `unexpected ${describe(text, i)}, expected a double-quoted property name`)
+    return fail(i, `unexpected ${describeAt(text, i)}, expected a double-quoted property name`)
   }
   const s = scanString(text, i)
   if (!s.ok) return s
   const colon = skipJsonWhitespace(text, s.end)
   if (text.charCodeAt(colon) !== COLON) {
-    return fail(colon, `unexpected ${describe(text, colon)}, expected ':' after a property name`)
+    return fail(colon, `unexpected ${describeAt(text, colon)}, expected ':' after a property name`)
   }
   return { ok: true, end: colon + 1 }
 }
@@ -175,7 +174,8 @@ function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39
 }
 
-function describe(text: string, i: number): string {
+/** How messages name the character at `i`: `character "x"`, or `end of input`. */
+export function describeAt(text: string, i: number): string {
   if (i >= text.length) return 'end of input'
   const ch = String.fromCodePoint(text.codePointAt(i)!)
   return `character ${JSON.stringify(ch)}`
@@ -183,15 +183,4 @@ function describe(text: string, i: number): string {
 
 function fail(at: number, reason: string): ScanResult {
   return { ok: false, at, reason }
-}
-
-/** 1-based line and column of a UTF-16 offset. */
-export function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1
-  let lineStart = 0
-  for (let nl = text.indexOf('\n'); nl >= 0 && nl < offset; nl = text.indexOf('\n', nl + 1)) {
-    line++
-    lineStart = nl + 1
-  }
-  return { line, column: offset - lineStart + 1 }
 }

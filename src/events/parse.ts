@@ -12,11 +12,13 @@
  *
  * Inside a file every value is recognised by its shape, not by the file name. Problems are one
  * line each and carry the file and line; one bad event never hides the others.
+ *
+ * Sources are read as streams (`parseEventStream`), one top-level value at a time: how the text
+ * is cut into values is `stream.ts`; what each value means is here. `parseEvents` reads a text
+ * already in memory the same way.
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
 import type { Problem } from '../manifests/model.js'
 import type { SourcedEvent } from './model.js'
-import { positionAt, scanJsonValue, skipJsonWhitespace } from './json-scan.js'
 import {
   normaliseCoreEvent,
   normaliseEventsV1Event,
@@ -25,6 +27,7 @@ import {
   type NormaliseResult,
 } from './normalise.js'
 import { hasFluxEventField, isPlainObject } from './schema.js'
+import { errorMessage, EventTextReader, type Place, type ValueSink } from './stream.js'
 
 export type { IgnoredCounts } from './normalise.js'
 
@@ -59,12 +62,47 @@ const CORE_EVENT_KEYS = [
  */
 export function parseEvents(text: string, source: string): ParsedEvents {
   const collector = new EventCollector(source)
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
-  const start = skipJsonWhitespace(text, 0)
-  if (start >= text.length) return collector.finish()
-  const first = text[start]
-  if (first === '{' || first === '[') readJson(text, start, collector)
-  else readYaml(text, collector)
+  const reader = new EventTextReader(collector)
+  reader.push(text)
+  reader.end()
+  return collector.finish()
+}
+
+export interface EventStreamOptions {
+  /** How a failure of the stream itself (not of its content) is described; default `cannot read: …`. */
+  describeError?: (error: unknown) => string
+}
+
+/**
+ * Parses one event source read as a stream of chunks (bytes as UTF-8, or text), holding one
+ * top-level value at a time. When the reader refuses a value it stops pulling chunks, which
+ * closes the stream (`for await` calls its `return`). A failing stream is one Problem
+ * (`<source>: <why>`); the complete values read before it are kept, the one in progress is not.
+ */
+export async function parseEventStream(
+  chunks: AsyncIterable<Uint8Array | string>,
+  source: string,
+  options: EventStreamOptions = {},
+): Promise<ParsedEvents> {
+  const collector = new EventCollector(source)
+  const reader = new EventTextReader(collector)
+  // ignoreBOM keeps a byte-order mark in the text, for the reader to drop as parseEvents does.
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  try {
+    for await (const chunk of chunks) {
+      const text =
+        typeof chunk === 'string'
+          ? decoder.decode() + chunk
+          : decoder.decode(chunk, { stream: true })
+      if (!reader.push(text)) break
+    }
+    reader.push(decoder.decode())
+    reader.end()
+  } catch (error) {
+    reader.abort()
+    const why = options.describeError?.(error) ?? `cannot read: ${errorMessage(error)}`
+    collector.fatal(`${source}: ${why}`, undefined, false)
+  }
   return collector.finish()
 }
 
@@ -75,21 +113,19 @@ export function parseEventValue(value: unknown, source: string): ParsedEvents {
   return collector.finish()
 }
 
-/** Where a value sits in its source. */
-interface Place {
-  /** 1-based line where the value starts, when known */
-  line?: number
-  /**
-   * How messages name the value: `event`, `items[3]`, `[2]`, `client_payload`; `path` plus
-   * `[index]` when an index is set (kept apart so no string is built unless a message needs it).
-   */
-  path: string
-  index?: number
-  /** for a top-level array or list: the line of its i-th element, when known */
-  itemLine?: (index: number) => number | undefined
+/** What the collector was at one moment, to go back to it when a value is dropped. */
+interface CollectorMark {
+  events: number
+  problems: number
+  droppedProblems: number
+  nonFlux: number
+  trace: number
+  index: number
+  aggregated: number
+  firstAggregatedLine: number | undefined
 }
 
-class EventCollector {
+class EventCollector implements ValueSink<CollectorMark> {
   private readonly events: SourcedEvent[] = []
   private readonly problems: Problem[] = []
   private readonly ignored: IgnoredCounts = { nonFlux: 0, trace: 0 }
@@ -109,6 +145,18 @@ class EventCollector {
     } else {
       this.addItem(value, place)
     }
+  }
+
+  addArrayElement(value: unknown, index: number, line: number): void {
+    this.addItem(value, { line, path: '', index })
+  }
+
+  addListItem(value: unknown, index: number, line: number): void {
+    this.addItem(value, { line, path: 'items', index })
+  }
+
+  isList(envelope: Record<string, unknown>): boolean {
+    return classify(envelope) === 'list'
   }
 
   /** A value that should be an event, or a wrapper around events. */
@@ -197,6 +245,42 @@ class EventCollector {
     this.add({ severity: 'error', message, location: this.location(line, column) })
   }
 
+  /**
+   * A problem that ends the source, listed even past the per-source limit. `located` false: the
+   * message names the source itself (`<source>: not a valid gzip stream`), with no location.
+   */
+  fatal(message: string, line?: number, located = true): void {
+    this.problems.push(
+      located
+        ? { severity: 'error', message, location: this.location(line) }
+        : { severity: 'error', message },
+    )
+  }
+
+  mark(): CollectorMark {
+    return {
+      events: this.events.length,
+      problems: this.problems.length,
+      droppedProblems: this.droppedProblems,
+      nonFlux: this.ignored.nonFlux,
+      trace: this.ignored.trace,
+      index: this.index,
+      aggregated: this.aggregated,
+      firstAggregatedLine: this.firstAggregatedLine,
+    }
+  }
+
+  rollback(mark: CollectorMark): void {
+    this.events.length = mark.events
+    this.problems.length = mark.problems
+    this.droppedProblems = mark.droppedProblems
+    this.ignored.nonFlux = mark.nonFlux
+    this.ignored.trace = mark.trace
+    this.index = mark.index
+    this.aggregated = mark.aggregated
+    this.firstAggregatedLine = mark.firstAggregatedLine
+  }
+
   private add(problem: Problem): void {
     if (this.problems.length >= MAX_PROBLEMS_PER_SOURCE) {
       this.droppedProblems++
@@ -276,205 +360,8 @@ function classify(value: Record<string, unknown>): Shape {
   return 'unknown'
 }
 
-function readJson(text: string, start: number, collector: EventCollector): void {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    readJsonValues(text, start, collector)
-    return
-  }
-  collector.addValue(value, {
-    line: positionAt(text, start).line,
-    path: 'event',
-    itemLine: lazyItemLines(text, value),
-  })
-}
-
-/**
- * More than one JSON value, or invalid JSON. One value per line (each line starting with `{` and
- * ending with `}`) is read line by line, so one bad line costs one event; anything else is read as
- * concatenated values, and a syntax error there ends the file (nothing after it can be trusted).
- */
-function readJsonValues(text: string, start: number, collector: EventCollector): void {
-  const firstLineEnd = text.indexOf('\n', start)
-  const firstLine = text.slice(start, firstLineEnd < 0 ? text.length : firstLineEnd).trim()
-  if (/^[{[].*[}\]]$/.test(firstLine)) {
-    readJsonLines(text, collector)
-    return
-  }
-
-  const lines = new LineTracker(text)
-  let pos = start
-  while (pos < text.length) {
-    const scan = scanJsonValue(text, pos)
-    if (!scan.ok) {
-      const at = positionAt(text, scan.at)
-      collector.error(`invalid JSON: ${scan.reason}`, at.line, at.column)
-      return
-    }
-    const line = lines.lineAt(pos)
-    let value: unknown
-    try {
-      value = JSON.parse(text.slice(pos, scan.end))
-    } catch (e) {
-      collector.error(`invalid JSON: ${errorMessage(e)}`, line)
-      return
-    }
-    collector.addValue(value, { line, path: 'event' })
-    pos = skipJsonWhitespace(text, scan.end)
-  }
-}
-
-function readJsonLines(text: string, collector: EventCollector): void {
-  let lineNumber = 0
-  for (let pos = 0; pos <= text.length;) {
-    let end = text.indexOf('\n', pos)
-    if (end < 0) end = text.length
-    lineNumber++
-    const line = text.slice(pos, end)
-    pos = end + 1
-    if (line.trim() === '') continue
-    let value: unknown
-    try {
-      value = JSON.parse(line)
-    } catch {
-      const { reason, column } = locateJsonError(line)
-      collector.error(`invalid JSON: ${reason}`, lineNumber, column)
-      collector.skipPosition()
-      continue
-    }
-    collector.addValue(value, { line: lineNumber, path: 'event' })
-  }
-}
-
-function locateJsonError(text: string): { reason: string; column: number } {
-  const scan = scanJsonValue(text, 0)
-  if (!scan.ok) return { reason: scan.reason, column: scan.at + 1 }
-  const rest = skipJsonWhitespace(text, scan.end)
-  return { reason: 'unexpected data after the JSON value', column: rest + 1 }
-}
-
-/**
- * The line of each element of a top-level array (or of a list's `items`), found cheaply: in
- * pretty-printed JSON each element opens with `{` alone on its line, all with the same
- * indentation, and a line start is never inside a JSON string. The indentation is taken from the
- * first such line; the others are found with a plain substring search (`\n<indent>{\n`). The
- * count must match exactly, or no lines are given; compact single-line JSON puts every element on
- * line 1. Computed on first use.
- */
-function lazyItemLines(text: string, value: unknown): Place['itemLine'] {
-  const isArray = Array.isArray(value)
-  const items = isArray ? value : isPlainObject(value) ? value.items : undefined
-  if (!Array.isArray(items)) return undefined
-  let lines: number[] | undefined | null = null
-  return (index) => {
-    if (lines === null) lines = elementLines(text, items.length, !isArray)
-    return lines?.[index]
-  }
-}
-
-function elementLines(text: string, count: number, rootIsObject: boolean): number[] | undefined {
-  const firstNewline = text.indexOf('\n')
-  if (firstNewline < 0 || skipJsonWhitespace(text, firstNewline) === text.length) {
-    return new Array<number>(count).fill(1)
-  }
-  if (count === 0) return []
-
-  // The first element opens on the first line that holds only `{`, after the root's own `{`.
-  const opener = /\n([ \t]*)\{\r?\n/g
-  opener.lastIndex = rootIsObject ? text.indexOf('{') + 1 : 0
-  const first = opener.exec(text)
-  if (first === null) return undefined
-  // Later elements follow their predecessor's closing brace: `},\n<indent>{`. Searching from the
-  // `}` (far rarer than a line break) keeps this a fraction of the cost of parsing.
-  const separator = `},\n${first[1]}{`
-  const lines = new LineTracker(text)
-  const found = [lines.lineAt(first.index + 1)]
-  for (let i = text.indexOf(separator, opener.lastIndex); i >= 0;) {
-    const brace = i + separator.length - 1
-    const next = text.charCodeAt(brace + 1)
-    // `{` must end its line; a compact `{…}` element at that indentation is not an opener.
-    if (next === 0x0a || next === 0x0d) {
-      found.push(lines.lineAt(brace))
-      if (found.length > count) return undefined
-    }
-    i = text.indexOf(separator, brace + 1)
-  }
-  return found.length === count ? found : undefined
-}
-
-function readYaml(text: string, collector: EventCollector): void {
-  const lineCounter = new LineCounter()
-  const documents = parseAllDocuments(text, { lineCounter, prettyErrors: false })
-  if (!Array.isArray(documents)) return // only comments or directives
-  for (const doc of documents) {
-    const firstError = doc.errors[0]
-    if (firstError) {
-      const at = lineCounter.linePos(firstError.pos[0])
-      collector.error(`invalid YAML: ${firstLine(firstError.message)}`, at.line, at.col)
-      collector.skipPosition()
-      continue
-    }
-    const contents = doc.contents
-    if (contents === null) continue
-    const line = contents.range ? lineCounter.linePos(contents.range[0]).line : undefined
-    if (isScalar(contents)) {
-      // Plain text (e.g. the `flux events` table) parses as one YAML string.
-      collector.error(
-        'not JSON or YAML events (expected Flux events, a Kubernetes Event list or a ' +
-          'repository_dispatch payload)',
-        line,
-      )
-      collector.skipPosition()
-      continue
-    }
-    let value: unknown
-    try {
-      // Refuses alias bombs: a small document expanding to a huge value.
-      value = doc.toJS({ maxAliasCount: 100 })
-    } catch (e) {
-      collector.error(`invalid YAML: ${errorMessage(e)}`, line)
-      collector.skipPosition()
-      continue
-    }
-    const itemLine = (index: number): number | undefined => {
-      const seq = isSeq(contents) ? contents : isMap(contents) ? contents.get('items', true) : null
-      const node = isSeq(seq) ? seq.items[index] : undefined
-      const range = (node as { range?: [number, number, number] } | undefined)?.range
-      return range ? lineCounter.linePos(range[0]).line : undefined
-    }
-    collector.addValue(value, { line, path: 'event', itemLine })
-  }
-}
-
-/** Counts lines forwards through a text; offsets must not decrease between calls. */
-class LineTracker {
-  private line = 1
-  private offset = 0
-
-  constructor(private readonly text: string) {}
-
-  lineAt(offset: number): number {
-    for (let nl = this.text.indexOf('\n', this.offset); nl >= 0 && nl < offset;) {
-      this.line++
-      nl = this.text.indexOf('\n', nl + 1)
-    }
-    this.offset = offset
-    return this.line
-  }
-}
-
 function typeName(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
   return `a ${typeof value}`
-}
-
-function firstLine(message: string): string {
-  return message.split('\n', 1)[0] ?? message
-}
-
-function errorMessage(e: unknown): string {
-  return firstLine(e instanceof Error ? e.message : String(e))
 }

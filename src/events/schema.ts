@@ -10,7 +10,11 @@
  * Kubernetes objects (core/v1 and events.k8s.io/v1 Events) come from the API server with exact
  * keys and are validated as they are.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import { lazy, lazyObject } from '../util/lazy.js'
+import { useEnglishMessages } from '../util/zod-messages.js'
+
+useEnglishMessages()
 
 const EVENT_FIELDS = [
   'involvedObject',
@@ -107,66 +111,89 @@ function decodeObjectReferenceFields(raw: Record<string, unknown>): Record<strin
   return out
 }
 
-const optionalString = z.string().nullish()
+/**
+ * The schemas, built together on first use: a run whose events all take the fast path below (or
+ * that has no events) never builds them.
+ */
+const eventSchemas = lazy(() => {
+  const optionalString = z.nullish(z.string())
+
+  /** `corev1.ObjectReference`; every field optional, as in Kubernetes. */
+  const objectReference = z.object({
+    kind: optionalString,
+    namespace: optionalString,
+    name: optionalString,
+    uid: optionalString,
+    apiVersion: optionalString,
+    resourceVersion: optionalString,
+    fieldPath: optionalString,
+  })
+
+  /** The Flux `eventv1.Event`, after `decodeFluxEventFields`. */
+  const fluxEvent = z.object({
+    involvedObject: z.optional(objectReference),
+    severity: optionalString,
+    timestamp: optionalString,
+    message: optionalString,
+    reason: optionalString,
+    // Go decodes a JSON null inside a map[string]string as "".
+    metadata: z.nullish(z.record(z.string(), z.nullable(z.string()))),
+    reportingController: optionalString,
+    reportingInstance: optionalString,
+  })
+
+  const annotatedMetadata = z.object({
+    annotations: z.nullish(z.record(z.string(), z.string())),
+  })
+
+  /** A core/v1 `Event` as `kubectl get events -o json|yaml` prints it (only the fields we read). */
+  const coreEvent = z.object({
+    involvedObject: objectReference,
+    type: optionalString,
+    reason: optionalString,
+    message: optionalString,
+    metadata: z.nullish(annotatedMetadata),
+    firstTimestamp: optionalString,
+    lastTimestamp: optionalString,
+    eventTime: optionalString,
+    series: z.nullish(z.object({ lastObservedTime: optionalString })),
+    reportingComponent: optionalString,
+    source: z.nullish(z.object({ component: optionalString })),
+  })
+
+  /** An events.k8s.io/v1 `Event` (`kubectl get events.events.k8s.io -o json`). */
+  const eventsV1Event = z.object({
+    regarding: objectReference,
+    type: optionalString,
+    reason: optionalString,
+    note: optionalString,
+    metadata: z.nullish(annotatedMetadata),
+    eventTime: optionalString,
+    series: z.nullish(z.object({ lastObservedTime: optionalString })),
+    deprecatedFirstTimestamp: optionalString,
+    deprecatedLastTimestamp: optionalString,
+    reportingController: optionalString,
+    deprecatedSource: z.nullish(z.object({ component: optionalString })),
+  })
+
+  return { objectReference, fluxEvent, coreEvent, eventsV1Event }
+})
+type EventSchemas = ReturnType<typeof eventSchemas>
 
 /** `corev1.ObjectReference`; every field optional, as in Kubernetes. */
-export const objectReferenceSchema = z.object({
-  kind: optionalString,
-  namespace: optionalString,
-  name: optionalString,
-  uid: optionalString,
-  apiVersion: optionalString,
-  resourceVersion: optionalString,
-  fieldPath: optionalString,
-})
+export const objectReferenceSchema = lazyObject(() => eventSchemas().objectReference)
 
 /** The Flux `eventv1.Event`, after `decodeFluxEventFields`. */
-export const fluxEventSchema = z.object({
-  involvedObject: objectReferenceSchema.optional(),
-  severity: optionalString,
-  timestamp: optionalString,
-  message: optionalString,
-  reason: optionalString,
-  // Go decodes a JSON null inside a map[string]string as "".
-  metadata: z.record(z.string(), z.string().nullable()).nullish(),
-  reportingController: optionalString,
-  reportingInstance: optionalString,
-})
-export type FluxEventInput = z.infer<typeof fluxEventSchema>
-
-const annotatedMetadata = z.object({ annotations: z.record(z.string(), z.string()).nullish() })
+export const fluxEventSchema = lazyObject(() => eventSchemas().fluxEvent)
+export type FluxEventInput = z.infer<EventSchemas['fluxEvent']>
 
 /** A core/v1 `Event` as `kubectl get events -o json|yaml` prints it (only the fields we read). */
-export const coreEventSchema = z.object({
-  involvedObject: objectReferenceSchema,
-  type: optionalString,
-  reason: optionalString,
-  message: optionalString,
-  metadata: annotatedMetadata.nullish(),
-  firstTimestamp: optionalString,
-  lastTimestamp: optionalString,
-  eventTime: optionalString,
-  series: z.object({ lastObservedTime: optionalString }).nullish(),
-  reportingComponent: optionalString,
-  source: z.object({ component: optionalString }).nullish(),
-})
-export type CoreEventInput = z.infer<typeof coreEventSchema>
+export const coreEventSchema = lazyObject(() => eventSchemas().coreEvent)
+export type CoreEventInput = z.infer<EventSchemas['coreEvent']>
 
 /** An events.k8s.io/v1 `Event` (`kubectl get events.events.k8s.io -o json`). */
-export const eventsV1EventSchema = z.object({
-  regarding: objectReferenceSchema,
-  type: optionalString,
-  reason: optionalString,
-  note: optionalString,
-  metadata: annotatedMetadata.nullish(),
-  eventTime: optionalString,
-  series: z.object({ lastObservedTime: optionalString }).nullish(),
-  deprecatedFirstTimestamp: optionalString,
-  deprecatedLastTimestamp: optionalString,
-  reportingController: optionalString,
-  deprecatedSource: z.object({ component: optionalString }).nullish(),
-})
-export type EventsV1EventInput = z.infer<typeof eventsV1EventSchema>
+export const eventsV1EventSchema = lazyObject(() => eventSchemas().eventsV1Event)
+export type EventsV1EventInput = z.infer<EventSchemas['eventsV1Event']>
 
 /*
  * Fast acceptance. `kubectl get events` output can hold a hundred thousand events, and running
@@ -252,7 +279,7 @@ const CANONICAL_EVENT_FIELDS = new Set<string>(EVENT_FIELDS)
 const CANONICAL_REFERENCE_FIELDS = new Set<string>(OBJECT_REFERENCE_FIELDS)
 
 /** zod issues as one line: `severity: expected string, received number; …` (at most three). */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   const parts = error.issues.slice(0, 3).map((issue) => {
     const message = issue.message.replace(/^Invalid input: /, '')
     return issue.path.length > 0 ? `${formatPath(issue.path)}: ${message}` : message

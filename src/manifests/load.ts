@@ -20,6 +20,7 @@ import {
   type Problem,
   type Provider,
   type Secret,
+  type UnreadableSecret,
 } from './model.js'
 import {
   ALERT_SPEC,
@@ -39,9 +40,10 @@ import {
   type ApiVersion,
 } from './schemas.js'
 import { decodeSecretData } from './secrets.js'
+import { expand, substituteDocument, type Placeholder } from './substitute.js'
 import { providerUid } from './uid.js'
 import { parseYamlDocuments, type FieldPath, type YamlDocument } from './yaml.js'
-import type { z } from 'zod'
+import type * as z from 'zod/mini'
 
 export { findSecret, secretsFromInput } from './secrets.js'
 
@@ -56,6 +58,12 @@ export interface ManifestFile {
 export interface LoadOptions {
   /** namespace of objects that carry none and have no kustomization namespace */
   defaultNamespace: string
+  /**
+   * Flux post-build substitution, applied to each object before it is checked (see
+   * `substitute.ts`; `substitutionVars` builds `vars`). Without it nothing is substituted, and a
+   * `${…}` left in a field that matters is reported all the same.
+   */
+  substitute?: { vars: ReadonlyMap<string, string> }
 }
 
 /** Default `spec.timeout` of a Provider (`GetTimeout`). */
@@ -72,6 +80,7 @@ interface Loader {
   providers: Map<string, Provider>
   secrets: Map<string, Secret>
   objects: Map<string, FluxObject>
+  unreadableSecrets: Map<string, UnreadableSecret>
 }
 
 /** One object being loaded: its document, identity and a way to report on its fields. */
@@ -97,6 +106,7 @@ export function loadManifests(files: readonly ManifestFile[], options: LoadOptio
     providers: new Map(),
     secrets: new Map(),
     objects: new Map(),
+    unreadableSecrets: new Map(),
   }
   for (const file of files) {
     const parsed = parseYamlDocuments(file.path, file.text, { version: '1.1' })
@@ -113,13 +123,15 @@ export function loadManifests(files: readonly ManifestFile[], options: LoadOptio
       namespacedKey(b.metadata.namespace, b.metadata.name),
     ),
   )
-  return {
+  const config: Config = {
     alerts: loader.alerts,
     providers: byKey(loader.providers),
     secrets: byKey(loader.secrets),
     objects: byKey(loader.objects),
     problems: loader.problems,
   }
+  if (loader.unreadableSecrets.size > 0) config.unreadableSecrets = byKey(loader.unreadableSecrets)
+  return config
 }
 
 function compare(a: string, b: string): number {
@@ -127,8 +139,9 @@ function compare(a: string, b: string): number {
 }
 
 function loadDocument(loader: Loader, file: ManifestFile, doc: YamlDocument): void {
-  const value = doc.value
-  if (!isPlain(value)) return
+  const original = doc.value
+  if (!isPlain(original)) return
+  let value: Plain = original
   const { apiVersion, kind } = value
   // Not a Kubernetes object (a workflow, a values file, …): not ours to judge.
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return
@@ -148,7 +161,30 @@ function loadDocument(loader: Loader, file: ManifestFile, doc: YamlDocument): vo
   const isSecret = group === '' && version === 'v1' && kind === 'Secret'
   const isFluxObject =
     group.endsWith('.toolkit.fluxcd.io') && !(group === NOTIFICATION_GROUP && kind === 'Receiver')
+  if (kind === 'SealedSecret' && group === 'bitnami.com') {
+    return noteUnreadableSecret(loader, file, doc, value, 'a SealedSecret')
+  }
+  if (kind === 'ExternalSecret' && group === 'external-secrets.io') {
+    return noteUnreadableSecret(loader, file, doc, value, 'an ExternalSecret')
+  }
+  // Every other group's objects (Crossplane's `Provider`, CRDs that mention `kind: Alert`, …)
+  // are not ours: ignored without a word.
   if (!isNotification && !isSecret && !isFluxObject) return
+  if (isSecret && 'sops' in value) {
+    return noteUnreadableSecret(loader, file, doc, value, 'a SOPS-encrypted Secret')
+  }
+
+  // Post-build substitution, then the checks, on the object as the cluster would hold it. The
+  // structure is unchanged, so positions still point into the file as written.
+  const substituted = substituteDocument(value, loader.options.substitute?.vars)
+  if (substituted.value !== value) {
+    doc = { value: substituted.value, location: doc.location, locate: doc.locate }
+    value = substituted.value as Plain
+  }
+  if (isNotification || isSecret) {
+    const stop = reportPlaceholders(loader, file, doc, value, kind, substituted)
+    if (stop) return
+  }
 
   const subject = identify(loader, file, doc, value, kind)
   if (!subject) return
@@ -210,7 +246,7 @@ function identify(
   if (first) {
     loader.problems.push({
       severity: 'error',
-      message: `${ref} is defined twice: in ${where(first)} and in ${where(doc.location)}; the first one is used (point \`manifests\` at one cluster's directory)`,
+      message: `${ref} is defined twice: in ${where(first)} and in ${where(doc.location)}; the first one is used (a fleet repository holds one directory per cluster: narrow \`manifests\` to one cluster's directory or exclude the others with \`!\` entries, or render that cluster with \`manifests-command\`)`,
       location: doc.location,
     })
     return undefined
@@ -401,6 +437,159 @@ function loadSecret(loader: Loader, subject: Subject): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Secrets that cannot be read here, and placeholders left unsubstituted
+
+/**
+ * Records a Secret whose values this run cannot read (SOPS ciphertext, a SealedSecret, an
+ * ExternalSecret) under the name of the Secret it stands for, so that a Provider naming it gets
+ * one precise message (`resolve.ts`). Nothing of it is ever used as a value.
+ */
+function noteUnreadableSecret(
+  loader: Loader,
+  file: ManifestFile,
+  doc: YamlDocument,
+  value: Plain,
+  description: string,
+): void {
+  const metadata = isPlain(value.metadata) ? value.metadata : {}
+  const spec = isPlain(value.spec) ? value.spec : {}
+  let name = typeof metadata.name === 'string' ? metadata.name : ''
+  let keys: string[] = []
+  if (value.kind === 'ExternalSecret') {
+    // The Secret it creates is `spec.target.name`, its own name by default.
+    const target = isPlain(spec.target) ? spec.target : {}
+    if (typeof target.name === 'string' && target.name !== '') name = target.name
+    if (Array.isArray(spec.data)) {
+      keys = spec.data.flatMap((d) =>
+        isPlain(d) && typeof d.secretKey === 'string' ? [d.secretKey] : [],
+      )
+    }
+  } else if (value.kind === 'SealedSecret') {
+    keys = isPlain(spec.encryptedData) ? Object.keys(spec.encryptedData) : []
+  } else {
+    // SOPS encrypts values only: the keys stay readable.
+    for (const field of ['data', 'stringData']) {
+      const map = value[field]
+      if (isPlain(map)) keys.push(...Object.keys(map))
+    }
+  }
+  if (name === '') return
+  const namespace =
+    (typeof metadata.namespace === 'string' && metadata.namespace) ||
+    file.namespace ||
+    loader.options.defaultNamespace
+  const key = namespacedKey(namespace, name)
+  if (loader.unreadableSecrets.has(key)) return
+  loader.unreadableSecrets.set(key, {
+    metadata: { name, namespace },
+    description,
+    keys: [...new Set(keys)],
+    location: doc.location,
+  })
+}
+
+/**
+ * Reports the `${…}` placeholders substitution left in an Alert, Provider or Secret. In a field
+ * that decides where or whether something is sent (names, namespaces, a Provider's spec, an
+ * Alert's provider and sources, a Secret's values) it is an error and the object is left out
+ * (returns true): a literal `${…}` must never become an address. Elsewhere (an Alert's `summary`
+ * or `eventMetadata`) it is a warning and the text stays as written.
+ */
+function reportPlaceholders(
+  loader: Loader,
+  file: ManifestFile,
+  doc: YamlDocument,
+  value: Plain,
+  kind: string,
+  substituted: { placeholders: Placeholder[]; errors: { path: FieldPath; message: string }[] },
+): boolean {
+  if (substituted.placeholders.length === 0 && substituted.errors.length === 0) return false
+  const metadata = isPlain(value.metadata) ? value.metadata : {}
+  const name = typeof metadata.name === 'string' ? metadata.name : ''
+  const namespace =
+    (typeof metadata.namespace === 'string' && metadata.namespace) ||
+    file.namespace ||
+    loader.options.defaultNamespace
+  const ref = `${kind}/${namespace}/${name}`
+  const configured =
+    loader.options.substitute !== undefined && loader.options.substitute.vars.size > 0
+
+  let stop = false
+  for (const { path, message } of substituted.errors) {
+    loader.problems.push({
+      severity: 'error',
+      message: `${ref}: ${fieldPath(path)}: ${message}`,
+      location: doc.locate(path),
+    })
+    stop = true
+  }
+  const reported = new Set<string>()
+  const secretVars: string[] = []
+  for (const placeholder of substituted.placeholders) {
+    const critical = isCriticalPath(kind, placeholder.path)
+    const key = `${fieldPath(placeholder.path)}:${placeholder.name}`
+    if (reported.has(key)) continue
+    reported.add(key)
+    if (kind === 'Secret' && critical) {
+      secretVars.push(placeholder.name)
+      continue
+    }
+    loader.problems.push({
+      severity: critical ? 'error' : 'warning',
+      message: `${ref}: ${fieldPath(placeholder.path)}: ${placeholderMessage(placeholder, configured)}${critical ? `; the ${kind} is left out` : ''}`,
+      location: doc.locate(placeholder.path),
+    })
+    if (critical) stop = true
+  }
+  if (secretVars.length > 0) {
+    // A Provider naming this Secret is told what to do (resolve.ts); the Secret itself is noted.
+    const keys = ['data', 'stringData'].flatMap((f) =>
+      isPlain(value[f]) ? Object.keys(value[f]) : [],
+    )
+    const key = namespacedKey(namespace, name)
+    if (name !== '' && !loader.unreadableSecrets.has(key)) {
+      loader.unreadableSecrets.set(key, {
+        metadata: { name, namespace },
+        description: `a Secret whose values hold unsubstituted ${[...new Set(secretVars)].map((v) => `\${${v}}`).join(', ')}`,
+        keys: [...new Set(keys)],
+        location: doc.location,
+      })
+    }
+    loader.problems.push({
+      severity: 'warning',
+      message: `${ref}: ${[...new Set(secretVars)].map((v) => `\${${v}}`).join(', ')} ${secretVars.length > 1 ? 'have' : 'has'} no value; the Secret is not used (supply its values with the \`secrets\` input, or the variables with \`substitute\`/\`substitute-from\`)`,
+      location: doc.location,
+    })
+    stop = true
+  }
+  return stop
+}
+
+function placeholderMessage(placeholder: Placeholder, configured: boolean): string {
+  if (placeholder.nestedIn !== undefined) {
+    const inner = expand(placeholder.nestedIn, undefined).unresolved
+    const shown = inner.length > 0 ? inner.map((v) => `\${${v}}`).join(', ') : 'a placeholder'
+    return `the value of \${${placeholder.name}} holds ${shown}, which Flux does not substitute again (one pass); give ${placeholder.name} its final value`
+  }
+  const variable = `\${${placeholder.name}}`
+  return configured
+    ? `${variable} has no value: set ${placeholder.name} in the \`substitute\` input, or name the Flux Kustomization whose postBuild defines it in \`substitute-from\``
+    : `${variable} is not substituted: no variables are configured (set the \`substitute\` or \`substitute-from\` input)`
+}
+
+/** Whether a placeholder at `path` would change where, whether or how a notification is sent. */
+function isCriticalPath(kind: string, path: FieldPath): boolean {
+  const [first, second] = path
+  if (first === 'apiVersion' || first === 'kind') return true
+  if (first === 'metadata') return second === 'name' || second === 'namespace'
+  if (kind === 'Provider') return first === 'spec'
+  if (kind === 'Alert')
+    return first === 'spec' && second !== 'summary' && second !== 'eventMetadata'
+  if (kind === 'Secret') return first === 'data' || first === 'stringData'
+  return false
+}
+
+// ---------------------------------------------------------------------------------------------
 // Shared steps
 
 /** The `spec` map, null fields dropped; unknown fields warned about. Undefined when unusable. */
@@ -444,7 +633,7 @@ function warnUnknownFields(
   }
 }
 
-function parseSpec<T>(subject: Subject, schema: z.ZodType<T>, spec: Plain): T | undefined {
+function parseSpec<T>(subject: Subject, schema: z.ZodMiniType<T>, spec: Plain): T | undefined {
   const result = schema.safeParse(spec, { reportInput: true })
   if (result.success) return result.data
   for (const issue of result.error.issues)

@@ -112,9 +112,25 @@ export interface FluxObject {
   location: Location
 }
 
-/** A problem found while loading: becomes a one-line error/warning and an annotation. */
+/**
+ * A Secret a Provider may name that is in the repository but cannot be read here: SOPS ciphertext,
+ * a SealedSecret, an ExternalSecret, or a Secret whose values hold unsubstituted `${…}`. Its
+ * values must come from the `secrets` input; the ciphertext is never used.
+ */
+export interface UnreadableSecret {
+  /** the name and namespace of the Secret it stands for (an ExternalSecret's `target.name`) */
+  metadata: { name: string; namespace: string }
+  /** how it is described in messages: `a SOPS-encrypted Secret`, `a SealedSecret`, … */
+  description: string
+  /** the keys it would hold, when the manifest shows them */
+  keys: string[]
+  location: Location
+}
+
+/** A problem found while loading: becomes a one-line error/warning/notice and an annotation. */
 export interface Problem {
-  severity: 'error' | 'warning'
+  /** `notice`: worth knowing, nothing wrong (a skipped Helm template, an unused Provider) */
+  severity: 'error' | 'warning' | 'notice'
   message: string
   location?: Location
 }
@@ -128,6 +144,8 @@ export interface Config {
   /** keyed by `Kind/namespace/name` */
   objects: Map<string, FluxObject>
   problems: Problem[]
+  /** keyed by `namespace/name`; absent when the loader found none */
+  unreadableSecrets?: Map<string, UnreadableSecret>
 }
 
 export function namespacedKey(namespace: string, name: string): string {

@@ -15,7 +15,15 @@ import { createSecureContext } from 'node:tls'
 import { parseDocument, type Tags } from 'yaml'
 import { providerClass } from '../providers/registry.js'
 import type { ResolvedProvider } from '../providers/types.js'
-import { namespacedKey, type Config, type Problem, type Provider, type Secret } from './model.js'
+import {
+  namespacedKey,
+  type Config,
+  type Location,
+  type Problem,
+  type Provider,
+  type Secret,
+  type UnreadableSecret,
+} from './model.js'
 import { goTrimSpace } from '../util/go-strings.js'
 import { goUserinfo, parseGoUrl, withUserinfo } from '../util/go-url.js'
 import { findSecret, isSecretKey } from './secrets.js'
@@ -24,6 +32,11 @@ import { providerUid } from './uid.js'
 export interface ResolveOptions {
   /** the `github-token` input: for GitHub-family providers whose secret has no credentials */
   githubToken?: string
+  /**
+   * Secrets in the repository that cannot be read here (`Config.unreadableSecrets`): a Provider
+   * naming one gets an error saying what it is and which `secrets` entry would supply it.
+   */
+  unreadableSecrets?: ReadonlyMap<string, UnreadableSecret>
 }
 
 export type ProviderResolution = ResolvedProvider | { error: string }
@@ -51,7 +64,10 @@ export function resolveProviders(
   const providers = new Map<string, ProviderResolution>()
   const problems: Problem[] = []
   for (const [key, provider] of config.providers) {
-    const result = resolveProvider(provider, config.secrets, options)
+    const result = resolveProvider(provider, config.secrets, {
+      ...options,
+      unreadableSecrets: options.unreadableSecrets ?? config.unreadableSecrets,
+    })
     if ('error' in result) {
       const error = `failed to initialize notifier for provider '${provider.metadata.name}': ${result.error}`
       providers.set(key, { error })
@@ -82,9 +98,13 @@ export function resolveProvider(
     const trimmed = goTrimSpace(value)
     if (trimmed) secretValues.add(trimmed)
   }
-  const getSecret = (name: string): Secret | { error: string } => {
+  const getSecret = (name: string, usualKeys: readonly string[]): Secret | { error: string } => {
     const secret = findSecret(secrets, namespace, name)
-    if (!secret) return { error: `failed to get secret '${namespace}/${name}': secret not found` }
+    if (!secret) {
+      const error = `failed to get secret '${namespace}/${name}': secret not found`
+      const unreadable = options.unreadableSecrets?.get(namespacedKey(namespace, name))
+      return { error: unreadable ? `${error}${unreadableHint(unreadable, usualKeys)}` : error }
+    }
     for (const [key, value] of Object.entries(secret.data)) if (isSecretKey(key)) remember(value)
     return secret
   }
@@ -102,7 +122,7 @@ export function resolveProvider(
   // 5. secretRef.
   let secret: Secret | undefined
   if (spec.secretRef) {
-    const found = getSecret(spec.secretRef.name)
+    const found = getSecret(spec.secretRef.name, SECRET_REF_KEYS)
     if ('error' in found) return found
     secret = found
     const data = secret.data
@@ -139,7 +159,7 @@ export function resolveProvider(
 
   // 6. proxySecretRef: wins over the secret's `proxy` and `spec.proxy`.
   if (spec.proxySecretRef) {
-    const found = getSecret(spec.proxySecretRef.name)
+    const found = getSecret(spec.proxySecretRef.name, ['address'])
     if ('error' in found) return found
     const url = proxyUrlFromSecret(found.data, `${namespace}/${spec.proxySecretRef.name}`)
     if ('error' in url) return { error: `failed to get proxy URL: ${url.error}` }
@@ -149,7 +169,7 @@ export function resolveProvider(
 
   // 7. TLS: certSecretRef, else (commit-status types only) the secretRef's certificates.
   if (spec.certSecretRef) {
-    const found = getSecret(spec.certSecretRef.name)
+    const found = getSecret(spec.certSecretRef.name, ['ca.crt'])
     if ('error' in found) return found
     const material = tlsFromSecret(found.data, `${namespace}/${spec.certSecretRef.name}`)
     if ('error' in material) return { error: `failed to get TLS config: ${material.error}` }
@@ -193,6 +213,23 @@ export function resolveProvider(
   }
   if (tls) resolved.tls = tls
   return resolved
+}
+
+/** The key a `secretRef` most often holds, shown when the encrypted Secret's keys are unknown. */
+const SECRET_REF_KEYS = ['address']
+
+/**
+ * What follows "secret not found" when the Secret is in the repository but unreadable: what it
+ * is, where, and the `secrets` input entry that would supply it. Keys are named, never values.
+ */
+function unreadableHint(secret: UnreadableSecret, usualKeys: readonly string[]): string {
+  const keys = secret.keys.length > 0 ? secret.keys : usualKeys
+  const entry = `${secret.metadata.name}: {${keys.map((k) => `${k}: …`).join(', ')}}`
+  return ` here: it is in the repository as ${secret.description} (${where(secret.location)}), which flux-notify cannot read; supply its values with the \`secrets\` input: \`${entry}\``
+}
+
+function where(location: Location): string {
+  return location.line === undefined ? location.file : `${location.file}:${location.line}`
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,11 @@
  * Provider `type` is only required to be a string here: it is checked against the registry by the
  * loader, so that an unknown type gets its own message listing the valid ones.
  */
-import { z } from 'zod'
+import * as z from 'zod/mini'
+import { lazyRecord } from '../util/lazy.js'
+import { useEnglishMessages } from '../util/zod-messages.js'
+
+useEnglishMessages()
 
 export const NOTIFICATION_GROUP = 'notification.toolkit.fluxcd.io'
 
@@ -25,11 +29,11 @@ export function isApiVersion(version: string): version is ApiVersion {
 const stringMap = z.record(z.string(), z.string())
 
 export const objectMetaSchema = z.object({
-  name: z.string().min(1),
-  namespace: z.string().optional(),
-  uid: z.string().optional(),
-  labels: stringMap.optional(),
-  annotations: stringMap.optional(),
+  name: z.string().check(z.minLength(1)),
+  namespace: z.optional(z.string()),
+  uid: z.optional(z.string()),
+  labels: z.optional(stringMap),
+  annotations: z.optional(stringMap),
 })
 export type ObjectMetaInput = z.infer<typeof objectMetaSchema>
 
@@ -65,48 +69,66 @@ const SOURCE_KINDS_V1BETA3 = [
 
 function eventSourceSchema(kinds: readonly [string, ...string[]], maxLength: number) {
   return z.object({
-    apiVersion: z.string().optional(),
+    apiVersion: z.optional(z.string()),
     kind: z.enum(kinds),
-    name: z.string().min(1).max(maxLength),
-    namespace: z.string().min(1).max(maxLength).optional(),
-    matchLabels: stringMap.optional(),
+    name: z.string().check(z.minLength(1), z.maxLength(maxLength)),
+    namespace: z.optional(z.string().check(z.minLength(1), z.maxLength(maxLength))),
+    matchLabels: z.optional(stringMap),
   })
 }
 
-const alertSpecV1beta1 = z.object({
-  providerRef: localObjectReference,
-  eventSeverity: z.enum(['info', 'error']).optional(),
-  eventSources: z.array(eventSourceSchema(SOURCE_KINDS_V1BETA2, 53)),
-  exclusionList: z.array(z.string()).optional(),
-  summary: z.string().optional(),
-  suspend: z.boolean().optional(),
-})
+// Each version's shape is the one before it plus its own fields (what `z.extend` does), built
+// only when a manifest of that version is loaded: most repositories hold one version.
 
-const alertSpecV1beta2 = alertSpecV1beta1.extend({
-  inclusionList: z.array(z.string()).optional(),
-  eventMetadata: stringMap.optional(),
-  summary: z.string().max(255).optional(),
-})
+function alertShapeV1beta1() {
+  return {
+    providerRef: localObjectReference,
+    eventSeverity: z.optional(z.enum(['info', 'error'])),
+    eventSources: z.array(eventSourceSchema(SOURCE_KINDS_V1BETA2, 53)),
+    exclusionList: z.optional(z.array(z.string())),
+    summary: z.optional(z.string()),
+    suspend: z.optional(z.boolean()),
+  }
+}
 
-const alertSpecV1beta3 = alertSpecV1beta2.extend({
-  eventSources: z.array(eventSourceSchema(SOURCE_KINDS_V1BETA3, 253)),
-})
+function alertShapeV1beta2() {
+  return {
+    ...alertShapeV1beta1(),
+    inclusionList: z.optional(z.array(z.string())),
+    eventMetadata: z.optional(stringMap),
+    summary: z.optional(z.string().check(z.maxLength(255))),
+  }
+}
+
+function alertShapeV1beta3() {
+  return {
+    ...alertShapeV1beta2(),
+    eventSources: z.array(eventSourceSchema(SOURCE_KINDS_V1BETA3, 253)),
+  }
+}
 
 /** The v1beta3 shape; older versions parse to a subset of it. */
-export type AlertSpecInput = z.infer<typeof alertSpecV1beta3>
+export type AlertSpecInput = z.infer<z.ZodMiniObject<ReturnType<typeof alertShapeV1beta3>>>
 
-export const ALERT_SPEC: Readonly<Record<ApiVersion, z.ZodType<AlertSpecInput>>> = {
-  v1beta1: alertSpecV1beta1 as z.ZodType<AlertSpecInput>,
-  v1beta2: alertSpecV1beta2,
-  v1beta3: alertSpecV1beta3,
+const ALERT_SHAPE: Readonly<Record<ApiVersion, () => z.core.$ZodLooseShape>> = {
+  v1beta1: alertShapeV1beta1,
+  v1beta2: alertShapeV1beta2,
+  v1beta3: alertShapeV1beta3,
 }
+
+const alertSpec = lazyRecord(API_VERSIONS, (version) => z.object(ALERT_SHAPE[version]()))
+
+export const ALERT_SPEC: Readonly<Record<ApiVersion, z.ZodMiniType<AlertSpecInput>>> = lazyRecord(
+  API_VERSIONS,
+  // older versions parse to a subset of the v1beta3 shape
+  (version) => alertSpec[version] as unknown as z.ZodMiniType<AlertSpecInput>,
+)
 
 /** Fields each version knows, for "unknown field" warnings (the API server prunes the rest). */
-export const ALERT_SPEC_FIELDS: Readonly<Record<ApiVersion, readonly string[]>> = {
-  v1beta1: Object.keys(alertSpecV1beta1.shape),
-  v1beta2: Object.keys(alertSpecV1beta2.shape),
-  v1beta3: Object.keys(alertSpecV1beta3.shape),
-}
+export const ALERT_SPEC_FIELDS: Readonly<Record<ApiVersion, readonly string[]>> = lazyRecord(
+  API_VERSIONS,
+  (version) => Object.keys(alertSpec[version].shape),
+)
 export const EVENT_SOURCE_FIELDS: readonly string[] = Object.keys(
   eventSourceSchema(SOURCE_KINDS_V1BETA3, 253).shape,
 )
@@ -114,57 +136,75 @@ export const EVENT_SOURCE_FIELDS: readonly string[] = Object.keys(
 // ---------------------------------------------------------------------------------------------
 // Provider
 
-const httpUrlPrefix = (max?: number) => {
-  const s = z.string().regex(/^(http|https):\/\//, 'must start with http:// or https://')
-  return max === undefined ? s : s.max(max)
+const httpUrlPrefix = () =>
+  z.string().check(z.regex(/^(http|https):\/\//, 'must start with http:// or https://'))
+
+function providerShapeV1beta1() {
+  return {
+    type: z.string(),
+    channel: z.optional(z.string()),
+    username: z.optional(z.string()),
+    address: z.optional(httpUrlPrefix()),
+    timeout: z.optional(z.string().check(z.regex(DURATION, durationMessage))),
+    proxy: z.optional(httpUrlPrefix()),
+    secretRef: z.optional(localObjectReference),
+    certSecretRef: z.optional(localObjectReference),
+    suspend: z.optional(z.boolean()),
+  }
 }
 
-const providerSpecV1beta1 = z.object({
-  type: z.string(),
-  channel: z.string().optional(),
-  username: z.string().optional(),
-  address: httpUrlPrefix().optional(),
-  timeout: z.string().regex(DURATION, durationMessage).optional(),
-  proxy: httpUrlPrefix().optional(),
-  secretRef: localObjectReference.optional(),
-  certSecretRef: localObjectReference.optional(),
-  suspend: z.boolean().optional(),
-})
-
-const providerSpecV1beta2 = providerSpecV1beta1.extend({
-  interval: z
-    .string()
-    .regex(INTERVAL, 'must be a duration such as 30s, 10m or 1h (units ms, s, m, h)')
-    .optional(),
-  channel: z.string().max(2048).optional(),
-  username: z.string().max(2048).optional(),
-  address: z.string().max(2048).optional(),
-  proxy: z
-    .string()
-    .regex(/^(http|https):\/\/.*$/, 'must start with http:// or https://')
-    .max(2048)
-    .optional(),
-})
-
-const providerSpecV1beta3 = providerSpecV1beta2.extend({
-  proxySecretRef: localObjectReference.optional(),
-  serviceAccountName: z.string().optional(),
-  commitStatusExpr: z.string().optional(),
-})
-
-export type ProviderSpecInput = z.infer<typeof providerSpecV1beta3>
-
-export const PROVIDER_SPEC: Readonly<Record<ApiVersion, z.ZodType<ProviderSpecInput>>> = {
-  v1beta1: providerSpecV1beta1,
-  v1beta2: providerSpecV1beta2,
-  v1beta3: providerSpecV1beta3,
+function providerShapeV1beta2() {
+  return {
+    ...providerShapeV1beta1(),
+    interval: z.optional(
+      z
+        .string()
+        .check(z.regex(INTERVAL, 'must be a duration such as 30s, 10m or 1h (units ms, s, m, h)')),
+    ),
+    channel: z.optional(z.string().check(z.maxLength(2048))),
+    username: z.optional(z.string().check(z.maxLength(2048))),
+    address: z.optional(z.string().check(z.maxLength(2048))),
+    proxy: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^(http|https):\/\/.*$/, 'must start with http:// or https://'),
+          z.maxLength(2048),
+        ),
+    ),
+  }
 }
 
-export const PROVIDER_SPEC_FIELDS: Readonly<Record<ApiVersion, readonly string[]>> = {
-  v1beta1: Object.keys(providerSpecV1beta1.shape),
-  v1beta2: Object.keys(providerSpecV1beta2.shape),
-  v1beta3: Object.keys(providerSpecV1beta3.shape),
+function providerShapeV1beta3() {
+  return {
+    ...providerShapeV1beta2(),
+    proxySecretRef: z.optional(localObjectReference),
+    serviceAccountName: z.optional(z.string()),
+    commitStatusExpr: z.optional(z.string()),
+  }
 }
+
+export type ProviderSpecInput = z.infer<z.ZodMiniObject<ReturnType<typeof providerShapeV1beta3>>>
+
+const PROVIDER_SHAPE: Readonly<Record<ApiVersion, () => z.core.$ZodLooseShape>> = {
+  v1beta1: providerShapeV1beta1,
+  v1beta2: providerShapeV1beta2,
+  v1beta3: providerShapeV1beta3,
+}
+
+const providerSpec = lazyRecord(API_VERSIONS, (version) => z.object(PROVIDER_SHAPE[version]()))
+
+export const PROVIDER_SPEC: Readonly<Record<ApiVersion, z.ZodMiniType<ProviderSpecInput>>> =
+  lazyRecord(
+    API_VERSIONS,
+    // older versions parse to a subset of the v1beta3 shape
+    (version) => providerSpec[version] as unknown as z.ZodMiniType<ProviderSpecInput>,
+  )
+
+export const PROVIDER_SPEC_FIELDS: Readonly<Record<ApiVersion, readonly string[]>> = lazyRecord(
+  API_VERSIONS,
+  (version) => Object.keys(providerSpec[version].shape),
+)
 
 /** The CRD's CEL rule on `commitStatusExpr` (reference §4.1), and its message. */
 export const COMMIT_STATUS_EXPR_TYPES = [
@@ -182,10 +222,10 @@ export const COMMIT_STATUS_EXPR_MESSAGE =
 // Secret (core v1)
 
 export const secretSchema = z.object({
-  type: z.string().optional(),
+  type: z.optional(z.string()),
   /** base64 values, decoded by the loader (which knows where each one is) */
-  data: stringMap.optional(),
-  stringData: stringMap.optional(),
+  data: z.optional(stringMap),
+  stringData: z.optional(stringMap),
 })
 
 // ---------------------------------------------------------------------------------------------

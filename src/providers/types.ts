@@ -56,6 +56,18 @@ export interface Notification {
   event: FluxEvent
   alert: Alert
   provider: ResolvedProvider
+  /**
+   * Poll mode only (never the controller's): the commit status to post instead of the one the
+   * event's severity gives, e.g. `pending` while waiting for the object to reconcile.
+   */
+  statusOverride?: StatusOverride
+}
+
+/** A commit status poll mode posts itself: a state of the host's table and its description. */
+export interface StatusOverride {
+  /** `pending` while waiting; `timedOut` (the host's error state) when the wait ran out */
+  state: 'pending' | 'timedOut'
+  description: string
 }
 
 /** An HTTP request, built byte for byte. */

@@ -11,6 +11,8 @@ import type { Problem } from '../manifests/model.js'
 export interface AnnotationSink {
   error(message: string, properties?: AnnotationProperties): void
   warning(message: string, properties?: AnnotationProperties): void
+  /** for `notice` problems; a sink without it shows them as warnings */
+  notice?(message: string, properties?: AnnotationProperties): void
 }
 
 export interface AnnotateOptions {
@@ -40,6 +42,7 @@ export function annotate(
       }
     }
     if (problem.severity === 'error') core.error(problem.message, properties)
+    else if (problem.severity === 'notice' && core.notice) core.notice(problem.message, properties)
     else core.warning(problem.message, properties)
   }
 }

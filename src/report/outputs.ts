@@ -5,6 +5,7 @@
  */
 import type { Decision } from '../results.js'
 import { countOutcomes } from '../results.js'
+import { objectsWith, type PollReport } from '../routing/await.js'
 
 /** The `results` keys, in the order they are written. */
 export const RESULT_KEYS = [
@@ -35,17 +36,32 @@ export type ActionOutputs = {
   skipped: string
   failed: string
   results: string
+  /**
+   * Poll mode only: the awaited objects (`Kind/namespace/name`, one a line) that reconciled the
+   * revision, failed it, or were still waiting at the timeout. Not set when not polling, which a
+   * workflow reads as empty. (The failed ones are `failed-objects`: `failed` is already the count
+   * of failed deliveries.)
+   */
+  succeeded?: string
+  'failed-objects'?: string
+  'timed-out'?: string
 }
 
-export function actionOutputs(decisions: readonly Decision[]): ActionOutputs {
+export function actionOutputs(decisions: readonly Decision[], poll?: PollReport): ActionOutputs {
   const counts = countOutcomes(decisions)
-  return {
+  const outputs: ActionOutputs = {
     sent: String(counts.sent),
     unchanged: String(counts.unchanged),
     skipped: String(counts.skipped),
     failed: String(counts.failed),
     results: JSON.stringify(decisions.map(resultEntry)),
   }
+  if (poll) {
+    outputs.succeeded = objectsWith(poll, 'succeeded').join('\n')
+    outputs['failed-objects'] = objectsWith(poll, 'failed').join('\n')
+    outputs['timed-out'] = objectsWith(poll, 'timed-out').join('\n')
+  }
+  return outputs
 }
 
 /**

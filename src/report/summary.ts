@@ -6,6 +6,13 @@
  */
 import type { Problem } from '../manifests/model.js'
 import type { StateSize } from '../pipeline.js'
+import {
+  awaitedId,
+  formatTimeout,
+  shortSha,
+  type AwaitState,
+  type PollReport,
+} from '../routing/await.js'
 import type { Decision, Outcome } from '../results.js'
 import { countOutcomes } from '../results.js'
 import { problemLocation } from './annotate.js'
@@ -18,6 +25,8 @@ export interface SummaryInput {
   warnings: string[]
   /** the state store's size, when the run keeps state */
   state?: StateSize
+  /** poll mode's outcome per awaited object, when the run waited (`wait-for-revision`) */
+  poll?: PollReport
 }
 
 export interface SummaryOptions {
@@ -54,6 +63,7 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
     verdict(input),
     '',
     ...(input.state ? [stateLine(input.state), ''] : []),
+    ...pollSection(input.poll),
     ...problemsSection(problems),
     '### Decisions',
     '',
@@ -157,6 +167,30 @@ function stateLine(state: StateSize): string {
       ? `the Actions cache (key ${cell(state.cacheKey)})`
       : cell(state.path)
   return `State ${what}: ${entries}, ${state.bytes} bytes in ${where}`
+}
+
+const POLL_OUTCOME_LABELS: Record<AwaitState['outcome'], string> = {
+  succeeded: '✅ succeeded',
+  failed: '❌ failed',
+  'timed-out': '⏱️ timed out',
+  waiting: '⏳ still waiting',
+}
+
+/** `### Waited for abc1234`: each awaited object's outcome, and the event that settled it. */
+function pollSection(poll: PollReport | undefined): string[] {
+  if (!poll) return []
+  const rounds = `${plural(poll.rounds, 'read')} of the events`
+  const limit = poll.dryRun
+    ? 'dry run: one read, no waiting'
+    : `timeout ${formatTimeout(poll.timeoutMs)}`
+  const lines = [`### Waited for ${cell(shortSha(poll.sha))}`, '', `${rounds}, ${limit}.`, '']
+  for (const state of poll.objects.slice(0, MAX_LIST)) {
+    const why = state.reason ? ` (${cell(state.reason)})` : ''
+    lines.push(`- ${POLL_OUTCOME_LABELS[state.outcome]}: ${cell(awaitedId(state.object))}${why}`)
+  }
+  if (poll.objects.length > MAX_LIST) lines.push(`- … and ${poll.objects.length - MAX_LIST} more`)
+  lines.push('')
+  return lines
 }
 
 function problemsSection(problems: Problem[]): string[] {

@@ -3,6 +3,7 @@
  * to the terminal width by cutting the longest columns first, colour only when asked.
  */
 import type { Decision, Outcome } from '../results.js'
+import { awaitedId, shortSha, type PollReport } from '../routing/await.js'
 import { countOutcomes } from '../results.js'
 import {
   eventText,
@@ -120,4 +121,14 @@ function fitWidths(natural: number[], width: number): number[] {
     spare -= give
   }
   return widths
+}
+
+/** Poll mode's outcome for the terminal: one line per awaited object. */
+export function pollLines(poll: PollReport): string {
+  const lines = [`Waited for ${shortSha(poll.sha)} (${poll.rounds} reads of the events):`]
+  for (const state of poll.objects) {
+    const why = state.reason ? ` (${state.reason})` : ''
+    lines.push(`  ${awaitedId(state.object)}: ${state.outcome.replace('-', ' ')}${why}`)
+  }
+  return `${lines.map(oneLine).join('\n')}\n`
 }

@@ -1,20 +1,33 @@
 /**
  * The IO edge for event files: expands the `events` entries (files, globs, `-` for standard input)
- * and hands each text to the pure parser. Every failure is a one-line Problem naming the entry.
+ * and streams each one through the parser (`readEventSource`: gzip inflated, one value at a
+ * time), so a file of any size costs the memory of its events, not of its text. Every failure
+ * is a one-line Problem naming the entry.
  */
+import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { glob, isDynamicPattern } from 'tinyglobby'
 import type { Problem } from '../manifests/model.js'
-import { parseEvents, type ParsedEvents } from '../events/parse.js'
+import type { ParsedEvents } from '../events/parse.js'
+import { readEventSource } from './decode.js'
 
-/** Larger inputs are refused: reading them would exhaust memory long before anything is sent. */
+/**
+ * Files read whole (`readTextFileLimited`: the repository_dispatch payload) are refused past
+ * this size. Event sources are streamed instead and only one value of them is bounded.
+ */
 export const MAX_EVENT_SOURCE_BYTES = 100 * 1024 * 1024
 
 const MAX_SIZE_TEXT = '100 MiB'
 
 /** How standard input is named in origins and problems. */
 export const STDIN_LABEL = 'stdin'
+
+/**
+ * Standard input for the entry `-`: its text (as tests and older hosts give it) or, better, the
+ * stream itself (process.stdin), read as it comes.
+ */
+export type ReadStdin = () => Promise<string | AsyncIterable<Uint8Array | string>>
 
 /** Fetches and parses one `http(s)://` entry (`readEventUrl` in `url.ts`, with the run's token). */
 export type ReadUrl = (url: string) => Promise<ParsedEvents>
@@ -36,7 +49,7 @@ const ARTIFACT_ENTRY = /^artifact:([^@]+)(?:@(\d+))?$/
 export async function readEventFiles(
   entries: string[],
   cwd: string,
-  readStdin: () => Promise<string> = readStandardInput,
+  readStdin: ReadStdin = readStandardInput,
   readUrl: ReadUrl = readUrlWithoutToken,
   readArtifact?: ReadArtifact,
 ): Promise<ParsedEvents> {
@@ -50,9 +63,7 @@ export async function readEventFiles(
     if (entry === '-') {
       if (seen.has('-')) continue
       seen.add('-')
-      const text = await readStdinLimited(readStdin)
-      if (typeof text === 'string') merge(result, parseEvents(text, STDIN_LABEL))
-      else result.problems.push(text)
+      merge(result, await readStandardInputEvents(readStdin))
       continue
     }
 
@@ -92,9 +103,7 @@ export async function readEventFiles(
       const absolute = path.resolve(cwd, file)
       if (seen.has(absolute)) continue
       seen.add(absolute)
-      const text = await readTextFileLimited(absolute, file)
-      if (typeof text === 'string') merge(result, parseEvents(text, file))
-      else result.problems.push(text)
+      merge(result, await readEventFile(absolute, file))
     }
   }
   return result
@@ -143,39 +152,37 @@ export async function readTextFileLimited(
   }
 }
 
-async function readStdinLimited(readStdin: () => Promise<string>): Promise<string | Problem> {
-  let text: string
+/** One event file, streamed; `label` names it in origins and problems. */
+function readEventFile(absolutePath: string, label: string): Promise<ParsedEvents> {
+  return readEventSource(createReadStream(absolutePath), label, {
+    describeError: (e) =>
+      (e as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'event file not found'
+        : `cannot read: ${errorText(e)}`,
+  })
+}
+
+async function readStandardInputEvents(readStdin: ReadStdin): Promise<ParsedEvents> {
+  let input: string | AsyncIterable<Uint8Array | string>
   try {
-    text = await readStdin()
+    input = await readStdin()
   } catch (e) {
-    if (e instanceof InputTooLargeError) return tooLarge(STDIN_LABEL, e.bytes)
-    return { severity: 'error', message: `${STDIN_LABEL}: cannot read: ${errorText(e)}` }
-  }
-  const bytes = Buffer.byteLength(text, 'utf8')
-  if (bytes > MAX_EVENT_SOURCE_BYTES) return tooLarge(STDIN_LABEL, bytes)
-  return text
-}
-
-class InputTooLargeError extends Error {
-  constructor(readonly bytes: number) {
-    super(`input larger than ${MAX_SIZE_TEXT}`)
-  }
-}
-
-/** The process's standard input, stopping as soon as it passes the size limit. */
-async function readStandardInput(): Promise<string> {
-  const chunks: Buffer[] = []
-  let bytes = 0
-  for await (const chunk of process.stdin) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer)
-    bytes += buffer.length
-    if (bytes > MAX_EVENT_SOURCE_BYTES) {
-      process.stdin.destroy()
-      throw new InputTooLargeError(bytes)
+    const problem: Problem = {
+      severity: 'error',
+      message: `${STDIN_LABEL}: cannot read: ${errorText(e)}`,
     }
-    chunks.push(buffer)
+    return { events: [], problems: [problem], ignored: { nonFlux: 0, trace: 0 } }
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return readEventSource(typeof input === 'string' ? textChunks(input) : input, STDIN_LABEL)
+}
+
+async function* textChunks(text: string): AsyncGenerator<string> {
+  yield text
+}
+
+/** The process's standard input, as a stream. */
+async function readStandardInput(): Promise<AsyncIterable<Uint8Array | string>> {
+  return process.stdin
 }
 
 function tooLarge(label: string, bytes: number): Problem {

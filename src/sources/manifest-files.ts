@@ -1,14 +1,19 @@
 /**
  * The `manifests` input, turned into file contents: each entry is a file, a directory (searched
- * recursively for `*.yaml`/`*.yml`) or a glob. Each file carries the namespace of the nearest
- * kustomization that sets one, which the loader uses for objects that name no namespace.
+ * recursively for `*.yaml`/`*.yml`) or a glob; an entry starting with `!` (a file, directory or
+ * glob) removes what it names from what the other entries found, whatever their order. Each file
+ * carries the namespace of the nearest kustomization that sets one, which the loader uses for
+ * objects that name no namespace.
+ *
+ * Helm chart templates are not manifests: a file with `{{ … }}` outside its comments that is in a
+ * `templates/` directory or is not valid YAML is skipped, with one notice.
  *
  * Paths are reported relative to `cwd` with `/` separators, the form annotations need.
  */
 import { promises as fs, type Dirent } from 'node:fs'
 import path from 'node:path'
 import { glob, isDynamicPattern } from 'tinyglobby'
-import { parseDocument } from 'yaml'
+import { parseAllDocuments, parseDocument } from 'yaml'
 import type { ManifestFile } from '../manifests/load.js'
 import type { Problem } from '../manifests/model.js'
 
@@ -31,7 +36,12 @@ export async function findManifestFiles(
   const problems: Problem[] = []
   const found = new Set<string>()
 
-  for (const entry of entries) {
+  const included = entries.filter((e) => !e.trim().startsWith('!'))
+  const excluded = entries
+    .filter((e) => e.trim().startsWith('!'))
+    .map((e) => e.trim().slice(1).trim())
+
+  for (const entry of included) {
     const absolute = path.resolve(root, entry)
     const stat = await fs.stat(absolute).catch(() => undefined)
     if (stat?.isFile()) {
@@ -57,7 +67,9 @@ export async function findManifestFiles(
     }
   }
 
+  const isExcluded = await exclusions(excluded, root)
   const sorted = [...found]
+    .filter((absolute) => !isExcluded(absolute))
     .map((absolute) => ({ absolute, relative: relativePosix(root, absolute) }))
     .sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
 
@@ -65,6 +77,16 @@ export async function findManifestFiles(
   const read = await mapLimit(sorted, READ_CONCURRENCY, async (f) => {
     const result = await readManifest(f.absolute, f.relative)
     if ('problem' in result) return result
+    const helmLine = helmTemplateLine(f.relative, result.text)
+    if (helmLine !== undefined) {
+      return {
+        problem: {
+          severity: 'notice' as const,
+          message: `skipped: a Helm chart template ({{ … }} on line ${helmLine}), not a manifest; to check the objects it renders, pass \`helm template …\` with \`manifests-command\`, or exclude it with a \`!\` entry`,
+          location: { file: f.relative, line: helmLine },
+        },
+      }
+    }
     const file: ManifestFile = { path: f.relative, text: result.text }
     const namespace = await namespaces.forFile(f.absolute)
     if (namespace) file.namespace = namespace
@@ -77,6 +99,59 @@ export async function findManifestFiles(
     else files.push(r.file)
   }
   return { files, problems }
+}
+
+/**
+ * Whether a path is removed by a `!` entry: the file itself, anything under a directory, anything
+ * a glob matches (directories it matches included). An exclusion that matches nothing is fine.
+ */
+async function exclusions(
+  entries: readonly string[],
+  root: string,
+): Promise<(absolute: string) => boolean> {
+  const files = new Set<string>()
+  const directories: string[] = []
+  for (const entry of entries) {
+    if (entry === '') continue
+    const absolute = path.resolve(root, entry)
+    const stat = await fs.stat(absolute).catch(() => undefined)
+    if (stat?.isDirectory()) directories.push(absolute)
+    else if (stat?.isFile()) files.add(absolute)
+    else if (isDynamicPattern(entry)) {
+      const matches = await glob(entry, { cwd: root, absolute: true, onlyFiles: false })
+      for (const match of matches) {
+        const resolved = path.resolve(match)
+        files.add(resolved)
+        directories.push(resolved)
+      }
+    }
+  }
+  return (absolute) =>
+    files.has(absolute) ||
+    directories.some((d) => absolute.startsWith(d.endsWith(path.sep) ? d : d + path.sep))
+}
+
+/**
+ * The line of the first `{{ … }}` outside a comment, when the file is a Helm chart template: in a
+ * `templates/` directory, or not valid YAML. (Valid YAML outside `templates/` that holds `{{`,
+ * such as an Alertmanager template in a ConfigMap, is an ordinary manifest.)
+ */
+export function helmTemplateLine(relative: string, text: string): number | undefined {
+  if (!text.includes('{{')) return undefined
+  let line: number | undefined
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length; i++) {
+    const code = lines[i]!.replace(/(^|\s)#.*$/, '')
+    if (/\{\{.*\}\}/.test(code) || /^\s*\{\{-?/.test(code)) {
+      line = i + 1
+      break
+    }
+  }
+  if (line === undefined) return undefined
+  if (/(^|\/)templates\//.test(relative)) return line
+  const docs = parseAllDocuments(text, { prettyErrors: false })
+  const list = Array.isArray(docs) ? docs : []
+  return list.some((d) => d.errors.length > 0) ? line : undefined
 }
 
 /** Every `*.yaml`/`*.yml` file under `directory`, symbolic links to directories not followed. */

@@ -1,12 +1,11 @@
 /**
  * The IO edge for `events` entries that are `http://` or `https://` URLs: one GET (no retries: a
  * scheduled or polling run reads the source again anyway), the environment's proxy, an optional
- * bearer token, the body handed to the pure parser. Every failure is one Problem naming the URL
- * with any credentials in it redacted; the run goes on with the other sources.
+ * bearer token, the body streamed through the parser as it arrives. Every failure is one Problem
+ * naming the URL with any credentials in it redacted; the run goes on with the other sources.
  */
 import { STATUS_CODES } from 'node:http'
-import type { Problem } from '../manifests/model.js'
-import { parseEvents, type ParsedEvents } from '../events/parse.js'
+import type { ParsedEvents } from '../events/parse.js'
 import { redactUrlCredentials } from '../delivery/mask.js'
 import {
   dispatcherFor,
@@ -14,7 +13,7 @@ import {
   goCertificateErrorText,
   innermostError,
 } from '../delivery/transport.js'
-import { MAX_EVENT_SOURCE_BYTES } from './event-files.js'
+import { readEventSource } from './decode.js'
 
 /** How long one URL may take, answer and body included. */
 export const EVENT_URL_TIMEOUT_MS = 30_000
@@ -28,27 +27,20 @@ export interface EventUrlOptions {
 }
 
 /**
- * Fetches `url` and parses its body. The URL (credentials redacted) is the source label. Gzip
- * and other `Content-Encoding`s are decoded by fetch; the size limit applies to the decoded text.
+ * Fetches `url` and parses its body as it arrives. The URL (credentials redacted) is the source
+ * label. `Content-Encoding`s are decoded by fetch; a body that is itself gzip (a `.gz` file
+ * served as is) is inflated by its magic bytes. Only one value of the body is bounded in size.
  */
 export async function readEventUrl(
   url: string,
   options: EventUrlOptions = {},
 ): Promise<ParsedEvents> {
   const label = redactUrlCredentials(url)
-  const text = await fetchText(url, label, options)
-  if (typeof text !== 'string') {
-    return { events: [], problems: [text], ignored: { nonFlux: 0, trace: 0 } }
-  }
-  return parseEvents(text, label)
-}
-
-async function fetchText(
-  url: string,
-  label: string,
-  options: EventUrlOptions,
-): Promise<string | Problem> {
-  const fail = (why: string): Problem => ({ severity: 'error', message: `${label}: ${why}` })
+  const fail = (why: string): ParsedEvents => ({
+    events: [],
+    problems: [{ severity: 'error', message: `${label}: ${why}` }],
+    ignored: { nonFlux: 0, trace: 0 },
+  })
   let target: URL
   try {
     target = new URL(url)
@@ -68,43 +60,28 @@ async function fetchText(
 
   const timeoutMs = options.timeoutMs ?? EVENT_URL_TIMEOUT_MS
   const signal = AbortSignal.timeout(timeoutMs)
+  // The timeout covers the body too: fetch's signal aborts the body stream.
+  const describe = (error: unknown): string =>
+    signal.aborted
+      ? `no complete answer within ${timeoutMs / 1000}s`
+      : `cannot fetch: ${describeError(error)}`
+  let response: Response
   try {
     const fetch = await fetchVia(await dispatcherFor({ proxy: '' }, target.href, options.env))
-    const response = await fetch(target, { headers, signal, redirect: 'follow' })
-    if (response.status < 200 || response.status >= 300) {
-      await response.body?.cancel().catch(() => {})
-      const reason = response.statusText || STATUS_CODES[response.status] || ''
-      return fail(`HTTP ${`${response.status} ${reason}`.trim()}`)
-    }
-    const text = await readBodyLimited(response)
-    if (typeof text !== 'string') {
-      return fail(`larger than 100 MiB (more than ${text.bytes} bytes); refusing to read it`)
-    }
-    return text
+    response = await fetch(target, { headers, signal, redirect: 'follow' })
   } catch (error) {
-    if (signal.aborted) return fail(`no complete answer within ${timeoutMs / 1000}s`)
-    return fail(`cannot fetch: ${describeError(error)}`)
+    return fail(describe(error))
   }
+  if (response.status < 200 || response.status >= 300) {
+    await response.body?.cancel().catch(() => {})
+    const reason = response.statusText || STATUS_CODES[response.status] || ''
+    return fail(`HTTP ${`${response.status} ${reason}`.trim()}`)
+  }
+  if (!response.body) return readEventSource(emptyBody(), label)
+  return readEventSource(response.body, label, { describeError: describe })
 }
 
-/** The body as UTF-8 text, or how many bytes had arrived when it passed the limit. */
-async function readBodyLimited(response: Response): Promise<string | { bytes: number }> {
-  if (!response.body) return ''
-  const reader = response.body.getReader()
-  const chunks: Uint8Array[] = []
-  let bytes = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    bytes += value.byteLength
-    if (bytes > MAX_EVENT_SOURCE_BYTES) {
-      await reader.cancel().catch(() => {})
-      return { bytes }
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
-}
+async function* emptyBody(): AsyncGenerator<Uint8Array> {}
 
 /** The innermost cause, on one line (`connect ECONNREFUSED 127.0.0.1:9`, a certificate error). */
 function describeError(error: unknown): string {

@@ -14,7 +14,11 @@
  * Everything is keyed by event time, never by wall-clock time, like the limiter itself.
  */
 import { createHash } from 'node:crypto'
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import { lazy } from '../util/lazy.js'
+import { useEnglishMessages } from '../util/zod-messages.js'
+
+useEnglishMessages()
 import type { FluxEvent, SourcedEvent } from '../events/model.js'
 import { eventJson } from '../providers/event-json.js'
 import { cleanupMetadata } from '../routing/metadata.js'
@@ -49,31 +53,36 @@ export function emptyState(): StateStore {
   return { version: STATE_VERSION, deliveries: {}, events: {}, rateLimit: null }
 }
 
-// zod 4 numbers are finite: NaN and Infinity are refused
-const timeSchema = z.number()
+// Built on first use: most runs keep no state. zod 4 numbers are finite: NaN and Infinity are
+// refused.
+const stateSchemas = lazy(() => {
+  const timeSchema = z.number()
 
-const limiterSchema = z.object({
-  intervalMs: z.number().positive(),
-  nextSweepMs: timeSchema.nullable(),
-  clockMs: timeSchema.nullable(),
-  buckets: z.array(
-    z.object({
-      key: z.string(),
-      startMs: timeSchema,
-      lastTick: z.number().int().nonnegative(),
-      tokens: z.number().int().min(0).max(1),
-    }),
-  ),
+  const limiterSchema = z.object({
+    intervalMs: z.number().check(z.positive()),
+    nextSweepMs: z.nullable(timeSchema),
+    clockMs: z.nullable(timeSchema),
+    buckets: z.array(
+      z.object({
+        key: z.string(),
+        startMs: timeSchema,
+        lastTick: z.int().check(z.nonnegative()),
+        tokens: z.int().check(z.minimum(0), z.maximum(1)),
+      }),
+    ),
+  })
+
+  const state = z.object({
+    version: z.literal(STATE_VERSION),
+    deliveries: z.record(z.string(), timeSchema),
+    events: z.record(z.string(), z.object({ time: timeSchema, admitted: z.boolean() })),
+    rateLimit: z.nullable(limiterSchema),
+  })
+
+  const journal = z.object({ key: z.string().check(z.minLength(1)), time: timeSchema })
+
+  return { state, journal }
 })
-
-const stateSchema = z.object({
-  version: z.literal(STATE_VERSION),
-  deliveries: z.record(z.string(), timeSchema),
-  events: z.record(z.string(), z.object({ time: timeSchema, admitted: z.boolean() })),
-  rateLimit: limiterSchema.nullable(),
-})
-
-const journalSchema = z.object({ key: z.string().min(1), time: timeSchema })
 
 /** Parses a state file's text; a one-line reason when it is not a state this version can use. */
 export function parseState(text: string): StateStore | { error: string } {
@@ -83,7 +92,7 @@ export function parseState(text: string): StateStore | { error: string } {
   } catch {
     return { error: 'not valid JSON' }
   }
-  const parsed = stateSchema.safeParse(value)
+  const parsed = stateSchemas().state.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
     const where = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''
@@ -110,7 +119,7 @@ export function parseJournal(text: string): JournalRecord[] {
     } catch {
       continue
     }
-    const parsed = journalSchema.safeParse(value)
+    const parsed = stateSchemas().journal.safeParse(value)
     if (parsed.success) records.push(parsed.data)
   }
   return records

@@ -16,6 +16,13 @@
  * (paginated), create, update. `GET /user` answers the login of the request's token
  * (`options.logins`, default `octocat`), and comments are written as that login. `GET /app` answers
  * the App `options.appSlug` for a JWT. `POST /repos/{o}/{r}/dispatches` is recorded in `dispatches`.
+ *
+ * Workflow-run artifacts live in memory per (owner/repo, run id), added by tests with `addArtifact`:
+ * list a run's artifacts (`name` filter, newest first, paginated) and download one, answered like
+ * GitHub with a 302 to a signed URL on a second loopback server standing in for the blob storage
+ * (another origin, as on GitHub), or 410 when it has expired. The storage server records its
+ * requests in `storageRequests` and refuses any carrying an `Authorization` header (a violation:
+ * the GitHub token must never reach the storage host).
  */
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
@@ -72,6 +79,36 @@ export interface RecordedDispatch {
   client_payload: unknown
 }
 
+export interface ArtifactInput {
+  name: string
+  /** the archive the download serves, byte for byte */
+  zip: Uint8Array
+  /** GitHub's `expired` flag; default false */
+  expired?: boolean
+  /** default now; later artifacts are listed first */
+  createdAt?: Date
+}
+
+export interface StoredArtifact {
+  id: number
+  /** `owner/repo` */
+  repo: string
+  runId: number
+  name: string
+  zip: Uint8Array
+  expired: boolean
+  created_at: string
+  expires_at: string
+}
+
+export interface StorageRequest {
+  method: string
+  /** path and query as received */
+  path: string
+  headers: IncomingHttpHeaders
+  status?: number
+}
+
 export interface InjectedFailure {
   status: number
   headers?: Record<string, string>
@@ -100,6 +137,16 @@ export interface FakeGitHub {
   failNext(count: number, failure: InjectedFailure): void
   /** the GitHub App side, when started with `app` (JWTs verified, tokens issued) */
   app?: FakeGitHubAppBackend
+  /** an artifact of workflow run `runId` of `repo`, served by the artifact endpoints */
+  addArtifact(repo: string, runId: number, artifact: ArtifactInput): StoredArtifact
+  /** `http://127.0.0.1:<port>` of the stand-in blob storage the downloads redirect to */
+  storageUrl: string
+  /** every request the storage server received, in order */
+  storageRequests: StorageRequest[]
+  /** the next `count` storage downloads are answered `status` instead */
+  failStorageNext(count: number, status: number): void
+  /** the most API requests that were waiting for their answer at the same time */
+  readonly maxInFlight: number
   close(): Promise<void>
 }
 
@@ -121,6 +168,11 @@ export interface FakeGitHubOptions {
    * (`github-actions[bot]`) for the comments they write.
    */
   installationTokens?: string[]
+  /**
+   * Answer every request this many milliseconds after it arrived, like a distant host; requests
+   * are still handled in the order they arrived. Default 0.
+   */
+  latencyMs?: number
 }
 
 const API_PREFIX = '/api/v3'
@@ -237,8 +289,12 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
   const app = options.app ? createFakeGitHubApp(options.app) : undefined
   const commentStore = new Map<string, StoredComment[]>()
   const dispatches: RecordedDispatch[] = []
+  const artifacts: StoredArtifact[] = []
+  const storageRequests: StorageRequest[] = []
+  const storageFailures: number[] = []
   let nextId = 1
   let baseUrl = ''
+  let storageUrl = ''
 
   const storeKey = (repo: string, sha: string) => `${repo.toLowerCase()}@${sha.toLowerCase()}`
   const addStatus = (repo: string, sha: string, input: StatusInput): StoredStatus => {
@@ -301,6 +357,48 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     creator: example('status').creator,
   })
 
+  const runKey = (repo: string, runId: number | string) => `${repo.toLowerCase()}#${runId}`
+  const addArtifact = (repo: string, runId: number, input: ArtifactInput): StoredArtifact => {
+    const created = input.createdAt?.getTime() ?? Date.now()
+    const artifact: StoredArtifact = {
+      id: nextId++,
+      repo,
+      runId,
+      name: input.name,
+      zip: input.zip,
+      expired: input.expired ?? false,
+      created_at: githubTime(created),
+      // GitHub's default retention: 90 days
+      expires_at: githubTime(created + 90 * 24 * 3600 * 1000),
+    }
+    artifacts.push(artifact)
+    return artifact
+  }
+  /** An artifact as the API shows it (schema `artifact`), URLs on this server. */
+  const artifactView = (a: StoredArtifact): Record<string, unknown> => {
+    const base = `${baseUrl}${API_PREFIX}/repos/${a.repo}/actions/artifacts/${a.id}`
+    return {
+      id: a.id,
+      node_id: Buffer.from(`010:Artifact${a.id}`).toString('base64'),
+      name: a.name,
+      size_in_bytes: a.zip.byteLength,
+      url: base,
+      archive_download_url: `${base}/zip`,
+      expired: a.expired,
+      created_at: a.created_at,
+      expires_at: a.expires_at,
+      updated_at: a.created_at,
+      digest: null,
+      workflow_run: {
+        id: a.runId,
+        repository_id: 1296269,
+        head_repository_id: 1296269,
+        head_branch: 'main',
+        head_sha: '6dcb09b5b57875f334f61aebed695e2e4193db5e',
+      },
+    }
+  }
+
   /** Newest first; statuses created in the same second keep their creation order reversed. */
   const newestFirst = (list: StoredStatus[]) => [...list].sort((a, b) => b.id - a.id)
 
@@ -361,6 +459,41 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         return { status: 200, body: commentView(fullName, key.slice(prefix.length), comment) }
       }
       return error(404, 'Not Found')
+    },
+    'actions/list-workflow-run-artifacts': ({ owner, repo, run_id }, _body, url) => {
+      const key = runKey(`${owner}/${repo}`, run_id!)
+      const name = url.searchParams.get('name')
+      const ascending = url.searchParams.get('direction') === 'asc'
+      const matching = artifacts
+        .filter((a) => runKey(a.repo, a.runId) === key && (name === null || a.name === name))
+        .sort(
+          (a, b) =>
+            (ascending ? 1 : -1) * (a.created_at.localeCompare(b.created_at) || a.id - b.id),
+        )
+      const page = pageOf(matching, url.searchParams)
+      const link = linkHeader(url, page.page, page.last, page.perPage)
+      return {
+        status: 200,
+        body: { total_count: matching.length, artifacts: page.items.map(artifactView) },
+        headers: linkHeaders(link),
+      }
+    },
+    'actions/download-artifact': ({ owner, repo, artifact_id, archive_format }) => {
+      const fullName = `${owner}/${repo}`.toLowerCase()
+      const artifact = artifacts.find(
+        (a) => a.id === Number(artifact_id) && a.repo.toLowerCase() === fullName,
+      )
+      if (!artifact || archive_format !== 'zip') return error(404, 'Not Found')
+      if (artifact.expired) return error(410, 'Artifact has expired')
+      // a signed, short-lived URL like the blob storage's; the signature is a credential
+      const signature = Buffer.from(`sig-${artifact.id}-${Date.now()}`).toString('base64url')
+      return {
+        status: 302,
+        raw: '',
+        headers: {
+          location: `${storageUrl}/actions-results/${artifact.id}/artifact.zip?sv=2023-11-03&sig=${signature}`,
+        },
+      }
     },
     'repos/create-dispatch-event': ({ owner, repo }, body) => {
       const input = body as { event_type: string; client_payload?: unknown }
@@ -586,6 +719,9 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     return reply
   }
 
+  const latencyMs = options.latencyMs ?? 0
+  let inFlight = 0
+  let maxInFlight = 0
   const server = createServer((request, response) => {
     const chunks: Buffer[] = []
     request.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -600,6 +736,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         body: rawBody,
       }
       requests.push(record)
+      inFlight++
+      maxInFlight = Math.max(maxInFlight, inFlight)
       let reply: Reply
       try {
         reply = handle(method, url, request.headers, rawBody, record)
@@ -609,16 +747,61 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         )
         reply = error(500, 'Server Error')
       }
-      send(response, record, reply)
+      const answer = () => {
+        inFlight--
+        send(response, record, reply)
+      }
+      if (latencyMs > 0) setTimeout(answer, latencyMs)
+      else answer()
     })
   })
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+  // The blob storage: serves an artifact's zip to whoever holds the signed URL, nothing else.
+  const storage = createServer((request, response) => {
+    const record: StorageRequest = {
+      method: request.method ?? 'GET',
+      path: request.url ?? '/',
+      headers: request.headers,
+    }
+    storageRequests.push(record)
+    request.resume()
+    const answer = (status: number, body: Uint8Array | string, type: string) => {
+      record.status = status
+      response.writeHead(status, {
+        'content-type': type,
+        'content-length': String(Buffer.byteLength(body)),
+      })
+      response.end(body)
+    }
+    if (request.headers.authorization !== undefined) {
+      violations.push(`storage ${record.method} ${record.path}: received an Authorization header`)
+      answer(403, 'the storage does not take GitHub credentials', 'text/plain')
+      return
+    }
+    const url = new URL(record.path, storageUrl)
+    const id = /^\/actions-results\/(\d+)\/artifact\.zip$/u.exec(url.pathname)?.[1]
+    const artifact = artifacts.find((a) => String(a.id) === id)
+    if (record.method !== 'GET' || !artifact || !url.searchParams.get('sig')) {
+      answer(404, 'The specified resource does not exist.', 'text/plain')
+      return
+    }
+    const failure = storageFailures.shift()
+    if (failure !== undefined) {
+      answer(failure, 'injected failure', 'text/plain')
+      return
+    }
+    answer(200, artifact.zip, 'application/zip')
   })
-  const { port } = server.address() as AddressInfo
-  baseUrl = `http://127.0.0.1:${port}`
+
+  const listen = (target: ReturnType<typeof createServer>) =>
+    new Promise<string>((resolve, reject) => {
+      target.once('error', reject)
+      target.listen(0, '127.0.0.1', () =>
+        resolve(`http://127.0.0.1:${(target.address() as AddressInfo).port}`),
+      )
+    })
+  baseUrl = await listen(server)
+  storageUrl = await listen(storage)
 
   return {
     url: baseUrl,
@@ -631,14 +814,26 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
     comments: (repo, number) => [...(commentStore.get(issueKey(repo, number)) ?? [])],
     dispatches,
     app,
+    get maxInFlight() {
+      return maxInFlight
+    },
+    addArtifact,
+    storageUrl,
+    storageRequests,
+    failStorageNext(count, status) {
+      for (let i = 0; i < count; i++) storageFailures.push(status)
+    },
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure)
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
+    close: async () => {
+      for (const target of [server, storage]) {
+        await new Promise<void>((resolve) => {
+          target.closeAllConnections()
+          target.close(() => resolve())
+        })
+      }
+    },
   }
 }
 

@@ -233,36 +233,42 @@ describe('deliver: notifications', () => {
     await recorder.close()
   })
 
-  it('keeps plan order per provider while other providers go at the same time', async () => {
+  it('keeps plan order per involved object while other objects and providers go at the same time', async () => {
     const a = providerAt('a', 'echo', `${recorder.url}/a`)
     const b = providerAt('b', 'echo', `${recorder.url}/b`)
-    // the first request to `a` is answered slowly: the second must not go out before that answer
+    // the first request to `a` is answered slowly: the next one about the same object must not
+    // go out before that answer; other objects of `a` and provider `b` need not wait
     recorder.respond('/a', [{ status: 200, delayMs: 400 }])
     const plan = planOf([
-      planned(a, event('a1', 'ReconciliationSucceeded')),
-      planned(a, event('a2', 'ReconciliationSucceeded')),
+      planned(a, event('apps', 'First')),
+      planned(a, event('apps', 'Second')),
       planned(b, event('b1', 'ReconciliationSucceeded')),
-      planned(a, event('a3', 'ReconciliationSucceeded')),
+      planned(a, event('apps', 'Third')),
+      planned(a, event('infra', 'ReconciliationSucceeded')),
       planned(b, event('b2', 'ReconciliationSucceeded')),
     ])
     await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier) })
 
-    expect(plan.decisions.map((d) => d.outcome)).toEqual(Array(5).fill('sent'))
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(Array(6).fill('sent'))
     const toA = recorder.requests.filter((r) => r.path === '/a')
     const toB = recorder.requests.filter((r) => r.path === '/b')
-    expect(toA.map((r) => JSON.parse(r.body) as unknown)).toEqual([
-      { text: 'a1: ReconciliationSucceeded' },
-      { text: 'a2: ReconciliationSucceeded' },
-      { text: 'a3: ReconciliationSucceeded' },
+    const apps = toA.filter((r) => r.body.includes('apps: '))
+    expect(apps.map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      { text: 'apps: First' },
+      { text: 'apps: Second' },
+      { text: 'apps: Third' },
     ])
-    // a2 left only after a1 was answered
-    expect(toA[1]!.receivedAt - toA[0]!.receivedAt).toBeGreaterThanOrEqual(380)
-    // b did not wait for a's slow answer
+    // Second left only after First was answered
+    expect(apps[1]!.receivedAt - apps[0]!.receivedAt).toBeGreaterThanOrEqual(380)
+    // another object of the same provider did not wait for that slow answer
+    const infra = toA.find((r) => r.body.includes('infra: '))!
+    expect(infra.receivedAt).toBeLessThan(apps[0]!.receivedAt + 380)
+    // nor did another provider
     expect(toB).toHaveLength(2)
-    expect(toB[1]!.receivedAt).toBeLessThan(toA[0]!.receivedAt + 380)
+    expect(toB[1]!.receivedAt).toBeLessThan(apps[0]!.receivedAt + 380)
   })
 
-  it('runs one provider at a time with concurrency 1', async () => {
+  it('runs one delivery at a time with concurrency 1', async () => {
     const a = providerAt('a', 'echo', `${recorder.url}/a`)
     const b = providerAt('b', 'echo', `${recorder.url}/b`)
     recorder.respond('/a', [{ status: 200, delayMs: 300 }])
@@ -284,7 +290,8 @@ describe('deliver: notifications', () => {
       planned(bad, event('k1', 'X')),
       planned(unknown, event('k2', 'X')),
       planned(good, event('k3', 'X')),
-      planned(bad, event('k4', 'X')),
+      // the same object as the first: sent after it, so it is the one that gets the 403
+      planned(bad, event('k1', 'Y')),
     ])
     await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier), sleep: fastSleep })
 
@@ -312,7 +319,8 @@ describe('deliver: notifications', () => {
       planned(echo, event('k1', 'Skip')),
       planned(two, event('k2', 'X')),
       planned(slow, event('k3', 'X')),
-      planned(slow, event('k4', 'X')),
+      // the same object: queued behind the one that hangs
+      planned(slow, event('k3', 'Y')),
     ])
     const started = Date.now()
     await deliver(plan, { dryRun: false, loadModule: modules(echoNotifier, twoStepNotifier) })
@@ -323,7 +331,7 @@ describe('deliver: notifications', () => {
         'failed',
         `POST ${recorder.url}/slow giving up after 1 attempt(s): context deadline exceeded`,
       ],
-      // a fresh timeout for the next delivery of the same provider
+      // a fresh timeout for the next delivery, even after waiting behind the one that hung
       ['sent', 'sent'],
     ])
     expect(Date.now() - started).toBeLessThan(3000)
@@ -512,6 +520,98 @@ describe('deliver: commit statuses against the fake GitHub', () => {
     await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
     expect(plan.decisions[0]).toMatchObject({ outcome: 'sent' })
     expect(reads()).toHaveLength(2)
+  })
+})
+
+describe('deliver: commit statuses at the same time against a slow GitHub', () => {
+  let github: FakeGitHub
+  beforeEach(async () => {
+    github = await startFakeGitHub({ latencyMs: 30 })
+  })
+  afterEach(async () => {
+    expect(github.violations).toEqual([])
+    await github.close()
+  })
+
+  const reads = () =>
+    github.requests.filter((r) => r.operationId === 'repos/get-combined-status-for-ref')
+  const writes = () => github.requests.filter((r) => r.operationId === 'repos/create-commit-status')
+  /** a distinct 40-hex SHA for commit `n` */
+  const shaOf = (n: number) => n.toString(16).padStart(40, 'c')
+
+  it('shares one read per commit between contexts that start together, within the limit', async () => {
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    const plan = planOf(
+      [0, 1, 2, 3, 4].flatMap((n) =>
+        ['apps', 'infra', 'tenants'].map((name) =>
+          planned(
+            gh,
+            event(name, 'Succeeded', 'info', `main@sha1:${shaOf(n)}`),
+            `kustomization/${name}/0c9c2e41`,
+          ),
+        ),
+      ),
+    )
+    const delivered: string[] = []
+    await deliver(plan, {
+      dryRun: false,
+      concurrency: 4,
+      loadModule: modules(githubLike()),
+      onDelivered: (d) => delivered.push(`${d.decision.sha}/${d.decision.context}`),
+    })
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(Array(15).fill('sent'))
+    expect(reads()).toHaveLength(5)
+    expect(writes()).toHaveLength(15)
+    expect(github.maxInFlight).toBeGreaterThan(1)
+    expect(github.maxInFlight).toBeLessThanOrEqual(4)
+    // each delivery reported once, whatever order they ended in
+    expect(delivered.sort()).toEqual(plan.decisions.map((d) => `${d.sha}/${d.context}`).sort())
+  })
+
+  it('lets a delivery that waited for a failed read read again itself', async () => {
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    github.failNext(1, { status: 404 })
+    const plan = planOf([
+      planned(gh, event('apps', 'Succeeded'), 'kustomization/apps/0c9c2e41'),
+      planned(gh, event('infra', 'Succeeded'), 'kustomization/infra/0c9c2e41'),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(githubLike()) })
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(['failed', 'sent'])
+    expect(reads()).toHaveLength(2)
+    expect(writes()).toHaveLength(1)
+  })
+
+  it('keeps statuses of one context in plan order, even behind a slow write, while other contexts overlap', async () => {
+    const gh = providerAt('gh', 'githublike', `${github.url}/foo/bar`, { token: 't' })
+    // writing `failure` takes 200 ms longer: a later status must still land after it
+    const base = githubLike()
+    const slowFailures: CommitStatusModule = {
+      ...base,
+      createClient: async (provider) => {
+        const client = await base.createClient(provider)
+        return {
+          readStatuses: (repository, sha, signal) => client.readStatuses(repository, sha, signal),
+          writeStatus: async (status, signal) => {
+            if (status.state === 'failure') await new Promise((r) => setTimeout(r, 200))
+            await client.writeStatus(status, signal)
+          },
+        }
+      },
+    }
+    const plan = planOf([
+      planned(gh, event('apps', 'Failed', 'error'), 'kustomization/apps/0c9c2e41'),
+      planned(gh, event('infra', 'Succeeded'), 'kustomization/infra/0c9c2e41'),
+      planned(gh, event('apps', 'Succeeded'), 'kustomization/apps/0c9c2e41'),
+      planned(gh, event('apps', 'Failed', 'error'), 'kustomization/apps/0c9c2e41'),
+    ])
+    await deliver(plan, { dryRun: false, loadModule: modules(slowFailures) })
+    expect(plan.decisions.map((d) => d.outcome)).toEqual(['sent', 'sent', 'sent', 'sent'])
+    expect(reads()).toHaveLength(1)
+    const stored = github.statuses('foo/bar', SHA)
+    const apps = stored.filter((s) => s.context === 'kustomization/apps/0c9c2e41')
+    expect(apps.map((s) => s.state)).toEqual(['failure', 'success', 'failure'])
+    // the other context did not wait behind the slow one
+    expect(stored[0]).toMatchObject({ context: 'kustomization/infra/0c9c2e41', state: 'success' })
   })
 })
 

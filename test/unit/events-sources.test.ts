@@ -20,7 +20,8 @@ beforeAll(async () => {
   await copyFile(path.join(fixtures, 'kubectl-watch.json'), path.join(dir, 'captures/a.json'))
   await copyFile(path.join(fixtures, 'repository-dispatch.json'), path.join(dir, 'dispatch.json'))
   await writeFile(path.join(dir, 'no-client-payload.json'), '{"action": "Kustomization/apps"}')
-  // A sparse file just over the limit: nothing is written, only the size is set.
+  // A sparse file of 100 MiB of NUL bytes and no line break: nothing is written, only the size is
+  // set. Files are streamed with no size limit; its first "value" is what passes the limit.
   await writeFile(path.join(dir, 'huge.json'), '')
   await truncate(path.join(dir, 'huge.json'), 100 * 1024 * 1024 + 1)
 })
@@ -91,7 +92,8 @@ describe('readEventFiles', () => {
       { severity: 'warning', message: 'nothing/*.json: no event files match this pattern' },
       {
         severity: 'error',
-        message: 'huge.json: larger than 100 MiB (104857601 bytes); refusing to read it',
+        message: 'a single value larger than 16 MiB; refusing it',
+        location: { file: 'huge.json', line: 1 },
       },
     ])
   })

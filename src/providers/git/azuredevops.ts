@@ -25,9 +25,8 @@ import type {
 } from '../types.js'
 import { gitRepositoryParts } from './address.js'
 import { failedStatusCode, goStatusText, parseJsonBody } from './bitbucket.js'
-import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
-import { formatNameAndDescription } from './status-text.js'
 
 export const AZURE_DEVOPS_API_VERSION = '6.0'
 
@@ -83,6 +82,8 @@ const AZURE_DEVOPS_STATES: CommitStateTable = {
   info: 'succeeded',
   error: 'error',
   noState: "can't convert to azure devops state",
+  pending: 'pending',
+  timedOut: 'error',
 }
 
 /** The address id, `org/project/_git/repo`: the repository an Azure DevOps status goes to. */
@@ -101,7 +102,7 @@ function desiredStatus(
   return {
     ...target,
     context,
-    description: formatNameAndDescription(event).description,
+    description: statusText(notification).description,
     genre: azureGenre(event.metadata),
   }
 }

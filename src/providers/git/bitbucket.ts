@@ -24,9 +24,8 @@ import type {
   ResolvedProvider,
 } from '../types.js'
 import { gitRepositoryParts, splitOwnerRepo } from './address.js'
-import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
-import { formatNameAndDescription } from './status-text.js'
 
 export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0'
 
@@ -135,6 +134,8 @@ const BITBUCKET_STATES: CommitStateTable = {
   info: 'SUCCESSFUL',
   error: 'FAILED',
   noState: "can't convert to bitbucket state",
+  pending: 'INPROGRESS',
+  timedOut: 'FAILED',
 }
 
 /** `owner/repo_slug`: the repository a Bitbucket status goes to. */
@@ -149,7 +150,7 @@ function desiredStatus(
 ): DesiredStatus | { skip: string } {
   const target = commitStatusTarget(notification, BITBUCKET_STATES, bitbucketRepositoryId)
   if ('skip' in target) return target
-  const { name, description } = formatNameAndDescription(notification.event)
+  const { name, description } = statusText(notification)
   return {
     ...target,
     context: sha1Hex(context),

@@ -28,9 +28,8 @@ import {
   parseJsonBody,
   sha1Hex,
 } from './bitbucket.js'
-import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
-import { formatNameAndDescription } from './status-text.js'
 
 /** Build statuses per page we ask for; Bitbucket's own default is 25. */
 const PAGE_LIMIT = 100
@@ -110,6 +109,8 @@ const BITBUCKET_SERVER_STATES: CommitStateTable = {
   error: 'FAILED',
   noState:
     "couldn't convert to bitbucket server state: bitbucket server state generated on info or error events only",
+  pending: 'INPROGRESS',
+  timedOut: 'FAILED',
 }
 
 /** `project/repo`: the repository a Bitbucket Server status goes to. */
@@ -128,7 +129,7 @@ function desiredStatus(
     bitbucketServerRepositoryId,
   )
   if ('skip' in target) return target
-  const { name, description } = formatNameAndDescription(notification.event)
+  const { name, description } = statusText(notification)
   return {
     ...target,
     context: sha1Hex(context),

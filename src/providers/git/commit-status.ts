@@ -11,6 +11,7 @@
 import type { FluxEvent } from '../../events/model.js'
 import type { CurrentStatus, DesiredStatus, Notification } from '../types.js'
 import { commitShaFromEvent } from './revision.js'
+import { formatNameAndDescription } from './status-text.js'
 
 /** How a commit-status type turns an event into a host state (the controller's `to<Host>State`). */
 export interface CommitStateTable {
@@ -27,6 +28,10 @@ export interface CommitStateTable {
   progressing?: string
   /** the controller's error when the severity has no state, reported as the skip reason */
   noState: string
+  /** poll mode's state while it waits for the object (the controller never posts it) */
+  pending: string
+  /** poll mode's state when the wait timed out: the host's error state */
+  timedOut: string
 }
 
 /** The host state for an event's reason and severity, or undefined when it has none. */
@@ -73,11 +78,34 @@ export function commitStatusTarget(
   table: CommitStateTable,
   repositoryOf: (address: string) => string | { error: string },
 ): { repository: string; sha: string; state: string } | { skip: string } {
-  const commit = commitShaAndState(notification.event, table)
+  const override = notification.statusOverride
+  const commit = override
+    ? withOverride(notification.event, table[override.state])
+    : commitShaAndState(notification.event, table)
   if ('skip' in commit) return commit
   const repository = repositoryOf(notification.provider.address)
   if (typeof repository !== 'string') return { skip: repository.error }
   return { repository, sha: commit.sha, state: commit.state }
+}
+
+/** Poll mode's statuses: the event's commit with the state poll mode asks for. */
+function withOverride(
+  event: FluxEvent,
+  state: string,
+): { sha: string; state: string } | { skip: string } {
+  const sha = commitShaFromEvent(event)
+  if (typeof sha !== 'string') return { skip: `no commit SHA: ${sha.error}` }
+  return { sha, state }
+}
+
+/**
+ * The status name and description of a notification: the controller's (reference §6.4), or poll
+ * mode's own description when it posts a status itself.
+ */
+export function statusText(notification: Notification): { name: string; description: string } {
+  const text = formatNameAndDescription(notification.event)
+  const override = notification.statusOverride
+  return override ? { name: text.name, description: override.description } : text
 }
 
 /** Whether `existing` (the status the host's rule picked, if any) shows the desired state and description. */

@@ -27,10 +27,10 @@ import {
   newestFirstById,
   parseObjectList,
   showsSameStatus,
+  statusText,
 } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
 import { httpFailure } from './gitlab.js'
-import { formatNameAndDescription } from './status-text.js'
 import { emptyTokenError, tokenOrPassword } from './token.js'
 
 /** The page size the controller asks for, which is also Gitea's default `MAX_RESPONSE_ITEMS`. */
@@ -78,6 +78,8 @@ const GITEA_STATES: CommitStateTable = {
   error: 'failure',
   progressing: 'pending',
   noState: "can't convert to gitea state",
+  pending: 'pending',
+  timedOut: 'error',
 }
 
 /** The Gitea state of an event's reason and severity; undefined when it has none. */
@@ -101,7 +103,7 @@ function desiredStatus(
   return {
     ...target,
     context,
-    description: formatNameAndDescription(notification.event).description,
+    description: statusText(notification).description,
   }
 }
 

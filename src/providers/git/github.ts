@@ -13,7 +13,7 @@ import type {
 } from '../types.js'
 import { githubRepository, splitOwnerRepo } from './address.js'
 import type { GitHubRepository } from './address.js'
-import { commitStatusTarget, showsSameStatus } from './commit-status.js'
+import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
 import { validateGitHubProvider } from './github-app.js'
 import { githubClientFor, requestSignal } from './octokit.js'
@@ -29,6 +29,8 @@ const GITHUB_STATES: CommitStateTable = {
   info: 'success',
   error: 'failure',
   noState: "can't convert to github state",
+  pending: 'pending',
+  timedOut: 'error',
 }
 
 /** `owner/repo`: the repository a GitHub status goes to. */
@@ -43,7 +45,7 @@ function desiredStatus(
 ): DesiredStatus | { skip: string } {
   const target = commitStatusTarget(notification, GITHUB_STATES, githubRepositoryId)
   if ('skip' in target) return target
-  return { ...target, context, description: githubDescription(notification.event) }
+  return { ...target, context, description: fitDescription(statusText(notification).description) }
 }
 
 /** The description we post: the controller's text, cut to GitHub's 140-character limit. */

@@ -26,9 +26,9 @@ import {
   newestFirstById,
   parseObjectList,
   showsSameStatus,
+  statusText,
 } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
-import { formatNameAndDescription } from './status-text.js'
 import { emptyTokenError, tokenOrPassword } from './token.js'
 
 /** GitLab's largest page. */
@@ -78,6 +78,8 @@ const GITLAB_STATES: CommitStateTable = {
   info: 'success',
   error: 'failed',
   noState: "can't convert to gitlab state",
+  pending: 'pending',
+  timedOut: 'failed',
 }
 
 /** `toGitLabState`: info → success, error → failed; anything else has no GitLab state. */
@@ -99,7 +101,7 @@ function desiredStatus(
   return {
     ...target,
     context,
-    description: formatNameAndDescription(notification.event).description,
+    description: statusText(notification).description,
   }
 }
 

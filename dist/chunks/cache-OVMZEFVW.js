@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import"./chunk-XY7QUVLB.js";function r(e){return e.GITHUB_ACTIONS==="true"&&!!e.ACTIONS_RUNTIME_TOKEN}function n(e,t){return"flux-notify-state-"}function s(e,t){return`/tmp/${t}state.json`}async function i(e,t){return{problems:[{severity:"warning",message:"state: cache is not implemented yet"}]}}async function a(e,t,o){return{problems:[]}}export{r as cacheAvailable,n as cacheKeyPrefix,s as cacheStatePath,i as restoreStateFromCache,a as saveStateToCache};

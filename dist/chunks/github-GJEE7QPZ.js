@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c as a,d as b,e as c,f as d}from"./chunk-FC7LWACM.js";import"./chunk-Y5ZH5OSE.js";import"./chunk-HZKTACTZ.js";import"./chunk-COSC7KWV.js";import"./chunk-SI4I4Q4V.js";import"./chunk-MUZKCZNV.js";import"./chunk-WPL23CHO.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{b as createGitHubStatusClient,c as describeError,d as github,a as githubDescription};

@@ -1,0 +1,154 @@
+/**
+ * What scripts/bundle.mjs keeps off the start-up path (design.md §5: start-up under 2× `node -e ''`):
+ * the modules `node dist/index.js` loads before it runs (its static imports, followed through the
+ * chunks) must not hold undici, `@actions/http-client`, `@actions/exec`, zod's full build or
+ * yaml's CommonJS build; and `@actions/core`'s stand-ins behave as the real package does.
+ */
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import * as core from '@actions/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+interface Metafile {
+  outputs: Record<
+    string,
+    {
+      inputs: Record<string, unknown>
+      imports: { path: string; kind: string; external?: boolean }[]
+    }
+  >
+}
+
+interface BundleScript {
+  bundleOptions: Record<string, unknown>
+}
+
+let dir: string
+let metafile: Metafile
+
+async function buildWith(
+  entry: { entryPoints: Record<string, string> } | { stdin: { contents: string; loader: 'ts' } },
+  outdir: string,
+): Promise<Metafile> {
+  const { build } = (await import('esbuild')) as typeof import('esbuild')
+  const script = (await import(
+    pathToFileURL(path.join(ROOT, 'scripts/bundle.mjs')).href
+  )) as BundleScript
+  const result = await build({
+    ...script.bundleOptions,
+    ...('stdin' in entry
+      ? { entryPoints: [], stdin: { ...entry.stdin, resolveDir: ROOT, sourcefile: 'probe.ts' } }
+      : entry),
+    outdir,
+    absWorkingDir: ROOT,
+    metafile: true,
+    logLevel: 'silent',
+  })
+  return result.metafile as Metafile
+}
+
+/** Output files reachable from `entry` through static imports only. */
+function staticClosure(meta: Metafile, entry: string): string[] {
+  const seen = new Set<string>()
+  const visit = (file: string): void => {
+    if (seen.has(file)) return
+    seen.add(file)
+    for (const imported of meta.outputs[file]?.imports ?? []) {
+      if (imported.kind === 'import-statement' && !imported.external) visit(imported.path)
+    }
+  }
+  visit(entry)
+  return [...seen]
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'flux-notify-bundle-'))
+  metafile = await buildWith({ entryPoints: { index: 'src/index.ts' } }, path.relative(ROOT, dir))
+}, 120_000)
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('the start-up path of dist/index.js', () => {
+  it('loads none of the packages only a few runs need', () => {
+    const entry = Object.keys(metafile.outputs).find((file) => file.endsWith('/index.js'))
+    expect(entry).toBeDefined()
+    const inputs = staticClosure(metafile, entry!).flatMap((file) =>
+      Object.keys(metafile.outputs[file]!.inputs),
+    )
+    expect(inputs.some((input) => input.includes('node_modules/@actions/core/'))).toBe(true)
+    expect(inputs.some((input) => input.includes('node_modules/yaml/browser/dist/'))).toBe(true)
+    for (const unwanted of [
+      'node_modules/undici/',
+      'node_modules/@actions/http-client/',
+      'node_modules/@actions/exec/',
+      'node_modules/@actions/core/lib/oidc-utils.js',
+      'node_modules/zod/v4/classic/',
+      'node_modules/yaml/dist/',
+    ]) {
+      expect(inputs.filter((input) => input.startsWith(unwanted))).toEqual([])
+    }
+  })
+
+  it('still bundles the OIDC client and platform details, for a dynamic import', () => {
+    const all = Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs))
+    expect(all).toContain('node_modules/@actions/core/lib/oidc-utils.js')
+    expect(all).toContain('node_modules/@actions/core/lib/platform.js')
+  })
+})
+
+describe("@actions/core's stand-ins", () => {
+  it('give the platform constants and the getIDToken error of the real package', async () => {
+    const contents = [
+      `import * as core from '@actions/core'`,
+      `const { platform, arch, isWindows, isMacOS, isLinux } = core.platform`,
+      `let idTokenError = ''`,
+      `try { await core.getIDToken() } catch (error) { idTokenError = (error as Error).message }`,
+      `console.log(JSON.stringify({ platform, arch, isWindows, isMacOS, isLinux, idTokenError }))`,
+    ].join('\n')
+    await buildWith(
+      { stdin: { contents, loader: 'ts' } },
+      path.relative(ROOT, path.join(dir, 'probe')),
+    )
+    const env = { ...process.env }
+    delete env.ACTIONS_ID_TOKEN_REQUEST_URL
+    delete env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(dir, 'probe', 'stdin.js')],
+      { env },
+    )
+    let expectedError = ''
+    const saved = {
+      url: process.env.ACTIONS_ID_TOKEN_REQUEST_URL,
+      token: process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN,
+    }
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_URL
+    delete process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN
+    try {
+      await core.getIDToken()
+    } catch (error) {
+      expectedError = (error as Error).message
+    } finally {
+      if (saved.url !== undefined) process.env.ACTIONS_ID_TOKEN_REQUEST_URL = saved.url
+      if (saved.token !== undefined) process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = saved.token
+    }
+    expect(expectedError).not.toBe('')
+    const { platform, arch, isWindows, isMacOS, isLinux } = core.platform
+    expect(JSON.parse(stdout)).toEqual({
+      platform,
+      arch,
+      isWindows,
+      isMacOS,
+      isLinux,
+      idTokenError: expectedError,
+    })
+  }, 120_000)
+})
