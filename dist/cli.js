@@ -1,11 +1,18 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{e as i,f as a,h as l,j as p,l as c,p as m,q as d}from"./chunks/chunk-B6TLG25B.js";import"./chunks/chunk-J4VYZHJC.js";import"./chunks/chunk-2CRCMDR6.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-KD7DJ7QC.js";import"./chunks/chunk-7TVBTN2I.js";import"./chunks/chunk-MNR7IINF.js";import"./chunks/chunk-4CKMHRNL.js";import"./chunks/chunk-7U7RJZIH.js";import"./chunks/chunk-MI7KVY3Y.js";import"./chunks/chunk-5ACYMRY2.js";import"./chunks/chunk-BD7Z5SMG.js";import"./chunks/chunk-HZKTACTZ.js";import"./chunks/chunk-2GK4F3PP.js";import"./chunks/chunk-SI4I4Q4V.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-NZFBHKDD.js";import"./chunks/chunk-LA7SXQJU.js";import"./chunks/chunk-J2MVBAN7.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as w}from"node:fs/promises";import{parseArgs as h}from"node:util";var u=`Usage: flux-notify [options]
+import{e as p,f as c,h as u,j as d,l as f,n as w,r as g,s as h}from"./chunks/chunk-P65TXU4Q.js";import"./chunks/chunk-33HTK4LM.js";import"./chunks/chunk-C4S5JLUU.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-DRZSUT4V.js";import"./chunks/chunk-DXEOBHC3.js";import"./chunks/chunk-6MIGO2WQ.js";import"./chunks/chunk-4CKMHRNL.js";import"./chunks/chunk-7U7RJZIH.js";import"./chunks/chunk-MI7KVY3Y.js";import"./chunks/chunk-RK6YKYL7.js";import"./chunks/chunk-BD7Z5SMG.js";import"./chunks/chunk-HZKTACTZ.js";import"./chunks/chunk-2GK4F3PP.js";import"./chunks/chunk-SI4I4Q4V.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-NZFBHKDD.js";import"./chunks/chunk-LA7SXQJU.js";import"./chunks/chunk-KEPPT6LZ.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as x}from"node:fs/promises";import{parseArgs as S}from"node:util";var l=`Usage: flux-notify [options]
+       flux-notify lint [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
-does, and sends the commit statuses and notifications.
+does, and sends the commit statuses and notifications. \`lint\` only loads and checks the
+manifests (no events read, nothing sent) and exits 2 when it finds an error.
 
-  --manifests PATH          manifest file, directory or glob (repeatable; default .)
+  --manifests PATH          manifest file, directory or glob (repeatable; default . unless
+                            --manifests-command is given); !PATH excludes
+  --manifests-command CMD   shell command whose output is a YAML stream of manifests, e.g.
+                            'kubectl kustomize clusters/production' (repeatable)
+  --substitute YAML         post-build variables, a map name: value
+  --substitute-from REF     Kustomization/<namespace>/<name> whose postBuild supplies variables
   --namespace NS            namespace of manifests without one (default flux-system)
   --events PATH             event file, glob or http(s) URL, - for standard input (repeatable)
   --events-command CMD      shell command whose output is read as events
@@ -24,17 +31,23 @@ does, and sends the commit statuses and notifications.
                             default: the named sources of commit-status alerts)
   --poll-interval D         time between reads in poll mode (default 15s)
   --timeout D               how long poll mode waits (default 10m)
-  --json                    print the results as JSON instead of the table
+  --json                    print the results as JSON instead of the table (lint: the
+                            problems)
   -h, --help                show this help
-`;async function g(n){let e;try{e=h({args:n,options:{manifests:{type:"string",multiple:!0},namespace:{type:"string"},events:{type:"string",multiple:!0},"events-command":{type:"string"},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},state:{type:"string"},"wait-for-revision":{type:"string"},"wait-for":{type:"string",multiple:!0},"poll-interval":{type:"string"},timeout:{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!1}).values}catch(r){return process.stderr.write(`flux-notify: ${r.message}
+`;async function E(n){let e,o;try{({values:e,positionals:o}=S({args:n,options:{manifests:{type:"string",multiple:!0},"manifests-command":{type:"string",multiple:!0},substitute:{type:"string"},"substitute-from":{type:"string"},namespace:{type:"string"},events:{type:"string",multiple:!0},"events-command":{type:"string"},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},state:{type:"string"},"wait-for-revision":{type:"string"},"wait-for":{type:"string",multiple:!0},"poll-interval":{type:"string"},timeout:{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!0}))}catch(s){return process.stderr.write(`flux-notify: ${s.message}
 
-${u}`),2}if(e.help)return process.stdout.write(u),0;try{let r=[];for(let t of e["secrets-file"]??[])r.push({text:await v(t),label:t});e.secrets&&r.push({text:e.secrets,label:"--secrets"});let o=a({manifests:(e.manifests??[]).join(`
-`),namespace:e.namespace??"",events:(e.events??[]).join(`
-`),eventsCommand:e["events-command"]??"",secrets:r,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",state:e.state??"",waitForRevision:e["wait-for-revision"]??"",waitFor:(e["wait-for"]??[]).join(`
-`),pollInterval:e["poll-interval"]??"",timeout:e.timeout??"",cwd:process.cwd()}),f=[],s=await l(o,{setSecret:t=>f.push(t),info:t=>process.stderr.write(`${t}
-`),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:async()=>process.stdin});for(let t of s.problems)process.stderr.write(`${p(t)}
-`);for(let t of s.warnings)process.stderr.write(`warning: ${t}
-`);return s.poll&&process.stderr.write(d(s.poll)),e.json?process.stdout.write(`${c(s.decisions).results}
-`):process.stdout.write(m(s.decisions,{width:process.stdout.columns})),s.exitCode}catch(r){let o=r instanceof Error?r.message:String(r);return process.stderr.write(`flux-notify: ${o.split(`
+${l}`),2}let[i,...m]=o;if(i!==void 0&&i!=="lint"||m.length>0){let s=i==="lint"?m[0]:i;return process.stderr.write(`flux-notify: unexpected argument '${s}'
+
+${l}`),2}let y=i==="lint";if(e.help)return process.stdout.write(l),0;try{let s=[];for(let t of e["secrets-file"]??[])s.push({text:await O(t),label:t});e.secrets&&s.push({text:e.secrets,label:"--secrets"});let a=c({manifests:(e.manifests??[]).join(`
+`),manifestsCommand:(e["manifests-command"]??[]).join(`
+`),substitute:e.substitute??"",substituteFrom:e["substitute-from"]??"",mode:y?"lint":"run",namespace:e.namespace??"",events:(e.events??[]).join(`
+`),eventsCommand:e["events-command"]??"",secrets:s,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",state:e.state??"",waitForRevision:e["wait-for-revision"]??"",waitFor:(e["wait-for"]??[]).join(`
+`),pollInterval:e["poll-interval"]??"",timeout:e.timeout??"",cwd:process.cwd()}),v=[],r=await u(a,{setSecret:t=>v.push(t),info:t=>process.stderr.write(`${t}
+`),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:async()=>process.stdin});for(let t of r.problems)process.stderr.write(`${d(t)}
+`);for(let t of r.warnings)process.stderr.write(`warning: ${t}
+`);if(r.poll&&process.stderr.write(h(r.poll)),r.mode==="lint")return process.stderr.write(`${f(r.problems)}
+`),e.json&&process.stdout.write(`${JSON.stringify(r.problems)}
+`),r.exitCode;if(e.json){for(let t of w(r.decisions))await b(process.stdout,t);await b(process.stdout,`
+`)}else process.stdout.write(g(r.decisions,{width:process.stdout.columns}));return r.exitCode}catch(s){let a=s instanceof Error?s.message:String(s);return process.stderr.write(`flux-notify: ${a.split(`
 `)[0]}
-`),2}}async function v(n){try{return await w(n,"utf8")}catch(e){throw new i(`--secrets-file ${n}: ${e.code??"unreadable"}`)}}process.exitCode=await g(process.argv.slice(2));
+`),2}}async function O(n){try{return await x(n,"utf8")}catch(e){throw new p(`--secrets-file ${n}: ${e.code??"unreadable"}`)}}async function b(n,e){n.write(e)||await new Promise(o=>n.once("drain",o))}process.exitCode=await E(process.argv.slice(2));

@@ -8,16 +8,23 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { OptionError, parseRunOptions } from './options.js'
 import { runPipeline } from './pipeline.js'
-import { problemLine } from './report/annotate.js'
-import { actionOutputs } from './report/outputs.js'
+import { lintTotals, problemLine } from './report/annotate.js'
+import { resultsJsonPieces } from './report/outputs.js'
 import { pollLines, renderTable } from './report/table.js'
 
 const USAGE = `Usage: flux-notify [options]
+       flux-notify lint [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
-does, and sends the commit statuses and notifications.
+does, and sends the commit statuses and notifications. \`lint\` only loads and checks the
+manifests (no events read, nothing sent) and exits 2 when it finds an error.
 
-  --manifests PATH          manifest file, directory or glob (repeatable; default .)
+  --manifests PATH          manifest file, directory or glob (repeatable; default . unless
+                            --manifests-command is given); !PATH excludes
+  --manifests-command CMD   shell command whose output is a YAML stream of manifests, e.g.
+                            'kubectl kustomize clusters/production' (repeatable)
+  --substitute YAML         post-build variables, a map name: value
+  --substitute-from REF     Kustomization/<namespace>/<name> whose postBuild supplies variables
   --namespace NS            namespace of manifests without one (default flux-system)
   --events PATH             event file, glob or http(s) URL, - for standard input (repeatable)
   --events-command CMD      shell command whose output is read as events
@@ -36,17 +43,22 @@ does, and sends the commit statuses and notifications.
                             default: the named sources of commit-status alerts)
   --poll-interval D         time between reads in poll mode (default 15s)
   --timeout D               how long poll mode waits (default 10m)
-  --json                    print the results as JSON instead of the table
+  --json                    print the results as JSON instead of the table (lint: the
+                            problems)
   -h, --help                show this help
 `
 
 async function main(argv: string[]): Promise<number> {
   let args
+  let positionals: string[]
   try {
-    args = parseArgs({
+    ;({ values: args, positionals } = parseArgs({
       args: argv,
       options: {
         manifests: { type: 'string', multiple: true },
+        'manifests-command': { type: 'string', multiple: true },
+        substitute: { type: 'string' },
+        'substitute-from': { type: 'string' },
         namespace: { type: 'string' },
         events: { type: 'string', multiple: true },
         'events-command': { type: 'string' },
@@ -66,12 +78,20 @@ async function main(argv: string[]): Promise<number> {
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
-      allowPositionals: false,
-    }).values
+      allowPositionals: true,
+    }))
   } catch (error) {
     process.stderr.write(`flux-notify: ${(error as Error).message}\n\n${USAGE}`)
     return 2
   }
+  // the one subcommand: `flux-notify lint [options]`
+  const [command, ...extra] = positionals
+  if ((command !== undefined && command !== 'lint') || extra.length > 0) {
+    const unexpected = command === 'lint' ? extra[0] : command
+    process.stderr.write(`flux-notify: unexpected argument '${unexpected}'\n\n${USAGE}`)
+    return 2
+  }
+  const lint = command === 'lint'
   if (args.help) {
     process.stdout.write(USAGE)
     return 0
@@ -86,6 +106,10 @@ async function main(argv: string[]): Promise<number> {
 
     const options = parseRunOptions({
       manifests: (args.manifests ?? []).join('\n'),
+      manifestsCommand: (args['manifests-command'] ?? []).join('\n'),
+      substitute: args.substitute ?? '',
+      substituteFrom: args['substitute-from'] ?? '',
+      mode: lint ? 'lint' : 'run',
       namespace: args.namespace ?? '',
       events: (args.events ?? []).join('\n'),
       eventsCommand: args['events-command'] ?? '',
@@ -114,8 +138,15 @@ async function main(argv: string[]): Promise<number> {
     for (const problem of report.problems) process.stderr.write(`${problemLine(problem)}\n`)
     for (const warning of report.warnings) process.stderr.write(`warning: ${warning}\n`)
     if (report.poll) process.stderr.write(pollLines(report.poll))
+    if (report.mode === 'lint') {
+      process.stderr.write(`${lintTotals(report.problems)}\n`)
+      if (args.json) process.stdout.write(`${JSON.stringify(report.problems)}\n`)
+      return report.exitCode
+    }
     if (args.json) {
-      process.stdout.write(`${actionOutputs(report.decisions).results}\n`)
+      // written in pieces: the results of a million events do not fit in one string
+      for (const piece of resultsJsonPieces(report.decisions)) await write(process.stdout, piece)
+      await write(process.stdout, '\n')
     } else {
       process.stdout.write(renderTable(report.decisions, { width: process.stdout.columns }))
     }
@@ -135,6 +166,11 @@ async function readSecretsFile(file: string): Promise<string> {
       `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
     )
   }
+}
+
+/** Writes `text`, waiting for the stream to drain when its buffer is full. */
+async function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (!stream.write(text)) await new Promise((resolve) => stream.once('drain', resolve))
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -11,6 +11,10 @@ export function readActionInputs(): RunOptions {
   const secrets = core.getInput('secrets')
   return parseRunOptions({
     manifests: core.getInput('manifests'),
+    manifestsCommand: core.getInput('manifests-command'),
+    substitute: core.getInput('substitute'),
+    substituteFrom: core.getInput('substitute-from'),
+    mode: core.getInput('mode'),
     namespace: core.getInput('namespace'),
     events: core.getInput('events'),
     eventsCommand: core.getInput('events-command'),

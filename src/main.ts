@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs'
 import { readActionInputs } from './inputs.js'
 import { OptionError } from './options.js'
 import { runPipeline, type RunReport } from './pipeline.js'
-import { annotate } from './report/annotate.js'
+import { annotate, lintTotals } from './report/annotate.js'
 import { actionOutputs } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { renderTable } from './report/table.js'
@@ -32,7 +32,9 @@ export async function run(): Promise<void> {
         title: `flux-notify: delivery failed (${failed.event})`,
       })
     }
-    core.info(renderTable(report.decisions))
+    // a lint run has no decisions: its problems are the annotations above
+    if (report.mode === 'lint') core.info(lintTotals(report.problems))
+    else core.info(renderTable(report.decisions))
     for (const [name, value] of Object.entries(actionOutputs(report.decisions, report.poll))) {
       core.setOutput(name, value)
     }
@@ -40,6 +42,7 @@ export async function run(): Promise<void> {
       await core.summary
         .addRaw(
           renderSummary({
+            mode: report.mode,
             decisions: report.decisions,
             problems: report.problems,
             warnings: report.warnings,
@@ -53,7 +56,11 @@ export async function run(): Promise<void> {
 
     if (report.exitCode === 2) {
       const errors = report.problems.filter((p) => p.severity === 'error').length
-      core.setFailed(`${errors} configuration or input error(s); see the annotations above`)
+      core.setFailed(
+        report.mode === 'lint'
+          ? `lint: ${errors} error(s) in the alerting configuration; see the annotations above`
+          : `${errors} configuration or input error(s); see the annotations above`,
+      )
     } else if (report.exitCode === 1) {
       core.setFailed(failureMessage(report))
     }

@@ -25,9 +25,23 @@ export interface PollOptions {
   timeoutMs: number
 }
 
+/** `run` routes and delivers; `lint` only loads and checks the configuration (sends nothing). */
+export type RunMode = 'run' | 'lint'
+
 export interface RunOptions {
-  /** files, directories or globs holding Alert/Provider/Secret and Flux object manifests */
+  /**
+   * files, directories or globs holding Alert/Provider/Secret and Flux object manifests; `!`
+   * entries exclude. Empty when only `manifestsCommand` supplies manifests.
+   */
   manifests: string[]
+  /** commands (one per line) whose standard output is a YAML stream of manifests; '' none */
+  manifestsCommand?: string
+  /** the `substitute` input as written: a YAML map of post-build variables; '' none */
+  substitute?: string
+  /** `Kustomization/<namespace>/<name>` whose `postBuild` supplies variables; '' none */
+  substituteFrom?: string
+  /** absent = `run` */
+  mode?: RunMode
   /** namespace of manifests that carry none */
   namespace: string
   /**
@@ -59,6 +73,11 @@ export interface RunOptions {
 /** Raw string settings, as inputs or flags give them. */
 export interface RawOptions {
   manifests: string
+  /** the fleet-repository settings; optional so that hosts without them need not name them */
+  manifestsCommand?: string
+  substitute?: string
+  substituteFrom?: string
+  mode?: string
   namespace: string
   events: string
   /** optional so that hosts without the setting need not name it */
@@ -137,8 +156,13 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
     DEFAULTS.rateLimitInterval,
   )
   if (interval <= 0) throw new OptionError('rate-limit-interval: must be greater than zero')
+  const manifestsCommand = (raw.manifestsCommand ?? '').trim()
   return {
-    manifests: splitList(raw.manifests.trim() === '' ? DEFAULTS.manifests : raw.manifests),
+    manifests: manifestEntries(raw.manifests, manifestsCommand),
+    manifestsCommand,
+    substitute: raw.substitute ?? '',
+    substituteFrom: (raw.substituteFrom ?? '').trim(),
+    mode: parseMode(raw.mode ?? ''),
     namespace,
     events: splitList(raw.events),
     // kept as written (multi-line scripts included): only surrounding blank space is dropped
@@ -157,6 +181,24 @@ export function parseRunOptions(raw: RawOptions): RunOptions {
     poll: parsePollOptions(raw, namespace),
     cwd: raw.cwd,
   }
+}
+
+/**
+ * The `manifests` entries. Left empty, it is `.` — unless `manifests-command` is set: then the
+ * command's output is the configuration, and reading the whole checkout beside it would load
+ * every cluster's objects again (duplicates). Entries that are all `!` exclusions apply to `.`.
+ */
+export function manifestEntries(manifests: string, manifestsCommand: string): string[] {
+  const entries = splitList(manifests)
+  if (entries.length === 0) return manifestsCommand === '' ? [DEFAULTS.manifests] : []
+  if (entries.every((e) => e.startsWith('!'))) return [DEFAULTS.manifests, ...entries]
+  return entries
+}
+
+function parseMode(value: string): RunMode {
+  const v = value.trim() || 'run'
+  if (v === 'run' || v === 'lint') return v
+  throw new OptionError(`mode: expected run or lint, got '${value}'`)
 }
 
 /** `wait-for-revision` and its companions; undefined when it is empty (no poll mode). */

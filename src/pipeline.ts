@@ -15,11 +15,13 @@
  */
 import type { CompiledExpr } from './cel/commit-status-expr.js'
 import type { SourcedEvent } from './events/model.js'
-import { loadManifests, secretsFromInput } from './manifests/load.js'
+import { lintConfig, orphanProviderNotices } from './lint.js'
+import { loadManifests, secretsFromInput, type ManifestFile } from './manifests/load.js'
 import { findSecret, isSecretKey } from './manifests/secrets.js'
-import type { Config, Problem } from './manifests/model.js'
+import type { Config, Problem, Secret } from './manifests/model.js'
+import { parseSubstituteInput, substitutionVars } from './manifests/substitute.js'
 import { resolveProviders } from './manifests/resolve.js'
-import type { PollOptions, RunOptions } from './options.js'
+import type { PollOptions, RunMode, RunOptions } from './options.js'
 import { loadProvider, providerClass } from './providers/registry.js'
 import type { ResolvedProvider, StatusOverride } from './providers/types.js'
 import { countOutcomes, type Counts, type Decision } from './results.js'
@@ -49,9 +51,10 @@ import {
 import { deliver } from './delivery/deliver.js'
 import { createMasker, maskSecrets } from './delivery/mask.js'
 import { readDispatchPayload } from './sources/dispatch.js'
-import { readEventsCommand } from './sources/command.js'
+import { readEventsCommand, runShellCommand } from './sources/command.js'
 import { readEventFiles, type ReadStdin } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
+import { readManifestsCommands } from './sources/manifests-command.js'
 import { readEventUrl } from './sources/url.js'
 import { loadStateFile, saveStateFile, StateJournal } from './state/file.js'
 import {
@@ -79,6 +82,8 @@ export interface RunHost {
 }
 
 export interface RunReport {
+  /** `lint`: only the configuration was checked (no events read, nothing sent); absent = `run` */
+  mode?: RunMode
   decisions: Decision[]
   problems: Problem[]
   warnings: string[]
@@ -115,19 +120,25 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   }
   remember(options.githubToken)
 
-  // 1. Manifests and secrets.
-  const found = await findManifestFiles(options.manifests, options.cwd)
-  problems.push(...found.problems)
-  const config = loadManifests(found.files, { defaultNamespace: options.namespace })
-  problems.push(...config.problems)
-  for (const input of options.secrets) {
-    const parsed = secretsFromInput(input.text, options.namespace, input.label)
-    problems.push(...parsed.problems)
-    for (const secret of parsed.secrets) config.secrets.set(secretKey(secret), secret)
-  }
+  // 1. Manifests and secrets (see `loadConfiguration`).
+  const loaded = await loadConfiguration(options, host)
+  problems.push(...loaded.problems)
+  const config = loaded.config
   for (const secret of config.secrets.values()) {
     for (const [key, value] of Object.entries(secret.data)) if (isSecretKey(key)) remember(value)
   }
+
+  // Lint mode: every check that needs no event, then stop: no event is read, nothing is sent.
+  if (options.mode === 'lint') {
+    // the loader's problems are already in: lint the rest only
+    const checks = await lintConfig(
+      { ...config, problems: [] },
+      { githubToken: options.githubToken },
+    )
+    problems.push(...checks)
+    return lintReport(problems, [...secretValues])
+  }
+  problems.push(...orphanProviderNotices(config))
 
   // 2. Providers: secrets applied, then each type's own checks (the controller's constructor errors).
   const resolved = resolveProviders(config, { githubToken: options.githubToken })
@@ -245,8 +256,11 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   }
 
   let pollReport: PollReport | undefined
+  let eventsRead = read.events.length
   if (!poll) {
     await runRound(read.events)
+    // the events are routed: let them go before the report is built (100k events hold ~50 MB)
+    read = { ...read, events: [] }
   } else {
     const { settings, states } = poll
     observeEvents(states, read.events, settings.sha)
@@ -266,6 +280,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       if (leftMs <= 0) break
       await sleep(Math.min(settings.intervalMs, leftMs))
       read = await readAll()
+      eventsRead = read.events.length
       rounds++
       // A source that fails now and then (a kubectl hiccup) must not fail a wait that goes on:
       // later rounds' problems are warnings, each reported once.
@@ -352,13 +367,83 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     warnings: [...warnings].map(mask),
     counts,
     eventStats: {
-      read: read.events.length,
+      read: eventsRead,
       nonFlux: read.ignored.nonFlux,
       trace: read.ignored.trace,
     },
     state,
     poll: pollReport,
     exitCode,
+  }
+}
+
+/**
+ * Stage 1: the run's configuration. The `secrets` input is parsed first, since it can also stand
+ * in for a `substituteFrom` Secret; then the files of `manifests` and the output of each
+ * `manifests-command`, the post-build variables (`substitute-from`, then `substitute`), and the
+ * manifests loaded with them. Input Secrets win over the repository's (`findSecret`).
+ */
+async function loadConfiguration(
+  options: RunOptions,
+  host: RunHost,
+): Promise<{ config: Config; problems: Problem[] }> {
+  const problems: Problem[] = []
+  const inputSecrets: Secret[] = []
+  for (const input of options.secrets) {
+    const parsed = secretsFromInput(input.text, options.namespace, input.label)
+    problems.push(...parsed.problems)
+    inputSecrets.push(...parsed.secrets)
+  }
+
+  const files: ManifestFile[] = []
+  if (options.manifests.length > 0) {
+    const found = await findManifestFiles(options.manifests, options.cwd)
+    problems.push(...found.problems)
+    files.push(...found.files)
+  }
+  if ((options.manifestsCommand ?? '') !== '') {
+    const rendered = await readManifestsCommands(options.manifestsCommand ?? '', {
+      cwd: options.cwd,
+      run: runShellCommand,
+      info: host.info,
+    })
+    problems.push(...rendered.problems)
+    files.push(...rendered.files)
+  }
+
+  const inline = parseSubstituteInput(options.substitute ?? '')
+  problems.push(...inline.problems)
+  const variables = substitutionVars(files, {
+    from: options.substituteFrom ?? '',
+    inline: inline.vars,
+    defaultNamespace: options.namespace,
+    inputSecrets,
+  })
+  problems.push(...variables.problems)
+
+  // placeholders left unresolved are reported even with no variables at all
+  const config = loadManifests(files, {
+    defaultNamespace: options.namespace,
+    substitute: { vars: variables.vars },
+  })
+  problems.push(...config.problems)
+  for (const secret of inputSecrets) config.secrets.set(secretKey(secret), secret)
+  return { config, problems }
+}
+
+/** The report of a lint run: its problems (secrets masked), no decisions, no events. */
+function lintReport(problems: Problem[], secrets: string[]): RunReport {
+  const mask = createMasker(secrets)
+  for (const p of problems) p.message = mask(p.message)
+  const decisions: Decision[] = []
+  return {
+    mode: 'lint',
+    decisions,
+    problems,
+    warnings: [],
+    counts: countOutcomes(decisions),
+    eventStats: { read: 0, nonFlux: 0, trace: 0 },
+    exitCode: problems.some((p) => p.severity === 'error') ? 2 : 0,
   }
 }
 
@@ -501,7 +586,11 @@ async function openState(
     return undefined
   }
   const prefix = cache.cacheKeyPrefix(env, {
-    manifests: options.manifests,
+    // what the configuration came from: the files and the commands (their output is not known yet)
+    manifests: [
+      ...options.manifests,
+      ...(options.manifestsCommand ? [`manifests-command:${options.manifestsCommand}`] : []),
+    ],
     namespace: options.namespace,
     events: options.events,
     eventsCommand: options.eventsCommand ?? '',

@@ -80,6 +80,11 @@ interface NotifierSession {
   preparing?: Promise<ResolvedProvider>
   /** errors are masked with what the prepared provider carries (its token), once there is one */
   masking: ResolvedProvider
+  /**
+   * Dry run: each masked "would send …" reason once, shared by the rows that have it (a row is
+   * kept for the whole run, and most of a provider's rows name the same address).
+   */
+  dryRunReasons?: Map<string, string>
 }
 
 interface CommitStatusSession {
@@ -261,9 +266,18 @@ function describeNotification(delivery: PlannedDelivery, session: NotifierSessio
     ? `would publish to ${provider.channel}`
     : `would send ${targets.join(', ')}`
   decision.outcome = 'dry-run'
-  // the address itself may be a secret (a Slack webhook URL), hence the masking
-  decision.reason = maskSecrets(intent, provider.secretValues)
+  const reasons = (session.dryRunReasons ??= new Map())
+  let reason = reasons.get(intent)
+  if (reason === undefined) {
+    // the address itself may be a secret (a Slack webhook URL), hence the masking
+    reason = maskSecrets(intent, provider.secretValues)
+    if (reasons.size < MAX_SHARED_REASONS) reasons.set(intent, reason)
+  }
+  decision.reason = reason
 }
+
+/** Distinct dry-run reasons kept per provider for sharing. */
+const MAX_SHARED_REASONS = 1000
 
 async function sendNotification(
   delivery: PlannedDelivery,
@@ -333,7 +347,7 @@ function startCommitStatus(
   decision.description = desired.description
   if (run.options.dryRun) {
     decision.outcome = 'dry-run'
-    decision.reason = `would set ${desired.state} (not compared with the host in a dry run)`
+    decision.reason = dryRunStatusReason(desired.state)
     return undefined
   }
   return {
@@ -341,6 +355,18 @@ function startCommitStatus(
     lane: `commit-status\0${desired.repository}\0${desired.sha}\0${desired.context}`,
     send: () => sendCommitStatus(delivery, desired, session, run),
   }
+}
+
+/** One string per state, shared by every dry-run row (rows are kept for the whole run). */
+const dryRunStatusReasons = new Map<string, string>()
+
+function dryRunStatusReason(state: string): string {
+  let reason = dryRunStatusReasons.get(state)
+  if (reason === undefined) {
+    reason = `would set ${state} (not compared with the host in a dry run)`
+    if (dryRunStatusReasons.size < 100) dryRunStatusReasons.set(state, reason)
+  }
+  return reason
 }
 
 async function sendCommitStatus(

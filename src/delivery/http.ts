@@ -8,7 +8,9 @@
  * - retries exhausted: `POST <url> giving up after 5 attempt(s)`, followed by `: <cause>` when
  *   retryablehttp has one (`unexpected HTTP status 503 Service Unavailable`, the connection error);
  * - the deadline while waiting to retry: `context deadline exceeded`; during a request:
- *   `POST <url> giving up after <n> attempt(s): context deadline exceeded`.
+ *   `POST <url> giving up after <n> attempt(s): context deadline exceeded`;
+ * - a redirect loop, like Go's client, after 10 requests and without retry:
+ *   `POST <url> giving up after 1 attempt(s): Post "<location>": stopped after 10 redirects`.
  */
 import { STATUS_CODES } from 'node:http'
 import type { HttpRequestSpec } from '../providers/types.js'
@@ -191,11 +193,15 @@ function percentDecode(text: string): string {
   }
 }
 
-/**
- * The URL fetch can send, plus a Basic `Authorization` header built from its user-info when the
- * request has none (what Go's client does; fetch refuses URLs with credentials).
- */
-function prepareTarget(spec: HttpRequestSpec): { url: URL; headers: Headers } | SendError {
+/** Where a request goes and what it carries. */
+interface Target {
+  /** the URL as given, user-info included (fetch gets it without, see `forFetch`) */
+  url: URL
+  headers: Headers
+}
+
+/** The URL and headers of `spec`, or the error Go's client would give before sending. */
+function prepareTarget(spec: HttpRequestSpec): Target | SendError {
   const shownUrl = redactUrlCredentials(spec.url)
   let url: URL
   try {
@@ -218,49 +224,156 @@ function prepareTarget(spec: HttpRequestSpec): { url: URL; headers: Headers } | 
     )
   }
   if (!headers.has('user-agent')) headers.set('user-agent', GO_USER_AGENT)
-  if (url.username !== '' || url.password !== '') {
-    if (!headers.has('authorization')) {
-      const user = percentDecode(url.username)
-      const password = percentDecode(url.password)
-      const basic = Buffer.from(`${user}:${password}`, 'utf8').toString('base64')
-      headers.set('authorization', `Basic ${basic}`)
-    }
-    url.username = ''
-    url.password = ''
-  }
   return { url, headers }
+}
+
+/**
+ * The URL fetch can send (fetch refuses URLs with credentials), and the headers plus a Basic
+ * `Authorization` made from the URL's user-info when there is none: what Go's client does for
+ * each request it sends, from that request's own URL.
+ */
+function forFetch(url: URL, headers: Headers): { url: URL; headers: Headers } {
+  if (url.username === '' && url.password === '') return { url, headers }
+  const bare = new URL(url.href)
+  bare.username = ''
+  bare.password = ''
+  if (headers.has('authorization')) return { url: bare, headers }
+  const withAuth = new Headers(headers)
+  const basic = `${percentDecode(url.username)}:${percentDecode(url.password)}`
+  withAuth.set('authorization', `Basic ${Buffer.from(basic, 'utf8').toString('base64')}`)
+  return { url: bare, headers: withAuth }
+}
+
+/** `url` without user-info, as Go shows a URL in a `Referer`. */
+function withoutUserInfo(url: URL): string {
+  const bare = new URL(url.href)
+  bare.username = ''
+  bare.password = ''
+  return bare.href
+}
+
+/** Go's `http.Client` default `CheckRedirect`: the 10th redirect is not followed. */
+export const MAX_REDIRECTS = 10
+
+/** Headers Go stops sending once a redirect left the original host (and its subdomains). */
+const SENSITIVE_ON_REDIRECT = [
+  'authorization',
+  'www-authenticate',
+  'cookie',
+  'cookie2',
+  'proxy-authorization',
+  'proxy-authenticate',
+]
+
+/** Go's `isDomainOrSubdomain`, on host names without ports. */
+function isDomainOrSubdomain(sub: string, parent: string): boolean {
+  return sub === parent || sub.endsWith(`.${parent}`)
+}
+
+/**
+ * What one fetch (with its redirects) came to: the final response, or an error already in Go's
+ * words. Redirects are followed here, not by fetch, because fetch follows up to 20 and Go's
+ * client stops at 10 with `stopped after 10 redirects` (which retryablehttp does not retry): a
+ * redirect loop costs the receiver as many requests as it does under the controller.
+ *
+ * Go's rules (`redirectBehavior`, `makeHeadersCopier`): 301/302/303 go on as GET without a body
+ * (HEAD stays HEAD); 307/308 repeat the method and body; a 3xx without `Location` is the final
+ * answer; each request carries the first request's headers, but once a redirect leaves the
+ * first host (for one that is not its subdomain) the credentials headers are dropped for good;
+ * a relative `Location` keeps the URL's user-info; `Referer` is the previous URL unless that
+ * would send an https address to an http one.
+ */
+async function fetchFollowingRedirects(
+  spec: HttpRequestSpec,
+  target: Target,
+  signal: AbortSignal,
+  fetch: typeof globalThis.fetch,
+): Promise<{ kind: 'fetched'; response: Response } | Extract<Attempt, { kind: 'error' }>> {
+  const op = urlErrorOp(spec.method)
+  const firstHost = target.url.hostname.toLowerCase()
+  // A string body goes as bytes so fetch adds no `text/plain` Content-Type of its own.
+  let body = typeof spec.body === 'string' ? new TextEncoder().encode(spec.body) : spec.body
+  let method = spec.method
+  let url = target.url
+  let headers = target.headers
+  let stripCredentials = false
+  for (let sent = 1; ; sent++) {
+    const request = forFetch(url, headers)
+    let response: Response
+    try {
+      response = await fetch(request.url, {
+        method,
+        headers: request.headers,
+        body,
+        signal,
+        redirect: 'manual',
+      })
+    } catch (error) {
+      // Go names the URL of the request that failed
+      const shownUrl = redactUrlCredentials(sent === 1 ? spec.url : url.href)
+      const { text } = describeFetchError(error)
+      // fetch reports every network failure as `fetch failed`; any other rejection is a
+      // request it refused to build, which no retry can fix. Certificate errors are not
+      // retried either; anything else that breaks the connection (refused, reset, DNS, EOF)
+      // is worth another attempt.
+      const networkFailure = error instanceof TypeError && error.message === 'fetch failed'
+      const retryable = networkFailure && !isCertificateError(error)
+      return { kind: 'error', text: `${op} ${JSON.stringify(shownUrl)}: ${text}`, retryable }
+    }
+    const location = response.headers.get('location')
+    const isRedirect = [301, 302, 303, 307, 308].includes(response.status)
+    if (!isRedirect || location === null || location === '') return { kind: 'fetched', response }
+    await discardBody(response)
+    // Go's error names the Location as the server wrote it
+    const shownLocation = JSON.stringify(redactUrlCredentials(location))
+    if (sent >= MAX_REDIRECTS) {
+      return {
+        kind: 'error',
+        text: `${op} ${shownLocation}: stopped after ${MAX_REDIRECTS} redirects`,
+        retryable: false,
+      }
+    }
+    let next: URL
+    try {
+      next = new URL(location, url)
+    } catch {
+      const shownUrl = JSON.stringify(redactUrlCredentials(url.href))
+      const text = `failed to parse Location header ${shownLocation}`
+      return { kind: 'error', text: `${op} ${shownUrl}: ${text}`, retryable: true }
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') {
+      const scheme = JSON.stringify(next.protocol.slice(0, -1))
+      return {
+        kind: 'error',
+        text: `${op} ${shownLocation}: unsupported protocol scheme ${scheme}`,
+        retryable: false,
+      }
+    }
+    if (response.status === 301 || response.status === 302 || response.status === 303) {
+      if (method !== 'GET' && method !== 'HEAD') method = 'GET'
+      body = undefined
+    }
+    if (next.host !== target.url.host && !isDomainOrSubdomain(next.hostname, firstHost)) {
+      stripCredentials = true
+    }
+    headers = new Headers(target.headers)
+    if (stripCredentials) for (const name of SENSITIVE_ON_REDIRECT) headers.delete(name)
+    if (!headers.has('referer') && !(url.protocol === 'https:' && next.protocol === 'http:')) {
+      headers.set('referer', withoutUserInfo(url))
+    }
+    url = next
+  }
 }
 
 async function attemptOnce(
   spec: HttpRequestSpec,
-  url: URL,
-  headers: Headers,
+  target: Target,
   signal: AbortSignal,
   fetch: typeof globalThis.fetch,
 ): Promise<Attempt> {
-  // A string body goes as bytes so fetch adds no `text/plain` Content-Type of its own.
-  const body = typeof spec.body === 'string' ? new TextEncoder().encode(spec.body) : spec.body
-  let response: Response
-  try {
-    response = await fetch(url, {
-      method: spec.method,
-      headers,
-      body,
-      signal,
-      redirect: 'follow',
-    })
-  } catch (error) {
-    const shownUrl = redactUrlCredentials(spec.url)
-    const { text } = describeFetchError(error)
-    const goText = `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: ${text}`
-    // fetch reports every network failure as `fetch failed`; any other rejection is a request it
-    // refused to build, which no retry can fix. retryablehttp does not retry redirect loops or
-    // certificate errors either; anything else that breaks the connection (refused, reset, DNS,
-    // EOF) is worth another attempt.
-    const networkFailure = error instanceof TypeError && error.message === 'fetch failed'
-    const permanent = /redirect/iu.test(text) || isCertificateError(error)
-    return { kind: 'error', text: goText, retryable: networkFailure && !permanent }
-  }
+  const fetched = await fetchFollowingRedirects(spec, target, signal, fetch)
+  if (fetched.kind === 'error') return fetched
+  const { response } = fetched
   const retryable = isRetryableStatus(response.status)
   let responseBody = ''
   if (retryable) {
@@ -334,7 +447,7 @@ export async function sendRequest(
   for (let attempt = 0; ; attempt++) {
     let outcome: Attempt
     try {
-      outcome = await attemptOnce(spec, target.url, target.headers, signal, fetch)
+      outcome = await attemptOnce(spec, target, signal, fetch)
     } catch (error) {
       if (!signal.aborted) throw error
       outcome = { kind: 'error', text: contextErrorText(signal), retryable: false }

@@ -178,7 +178,12 @@ function isDigit(c: number): boolean {
 export function describeAt(text: string, i: number): string {
   if (i >= text.length) return 'end of input'
   const ch = String.fromCodePoint(text.codePointAt(i)!)
-  return `character ${JSON.stringify(ch)}`
+  // JSON.stringify leaves U+0085, U+2028 and U+2029 as they are: line breaks in a one-line message
+  const quoted = JSON.stringify(ch).replace(
+    /[\u0085\u2028\u2029]/,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
+  return `character ${quoted}`
 }
 
 function fail(at: number, reason: string): ScanResult {

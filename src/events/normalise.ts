@@ -237,8 +237,13 @@ function fluxEvent(fields: {
   reportingInstance: string | undefined
 }): FluxEvent {
   // Literals of fixed shapes (rather than spreads or deletes) keep this cheap for big inputs.
-  const { involvedObject, severity, timestamp, message, reason, metadata } = fields
-  const { reportingController, reportingInstance } = fields
+  const { involvedObject, timestamp } = fields
+  const severity = wellFormed(fields.severity)
+  const message = wellFormed(fields.message)
+  const reason = wellFormed(fields.reason)
+  const metadata = fields.metadata && wellFormedRecord(fields.metadata)
+  const reportingController = wellFormed(fields.reportingController)
+  const reportingInstance = fields.reportingInstance && wellFormed(fields.reportingInstance)
   let event: FluxEvent
   if (metadata !== undefined) {
     event = reportingInstance
@@ -272,14 +277,36 @@ function fluxEvent(fields: {
 /** An ObjectReference with Go's field order; empty fields left out (they are all omitempty). */
 function objectReference(raw: Record<string, string | null | undefined>): ObjectReference {
   const ref: ObjectReference = {}
-  if (raw.kind) ref.kind = raw.kind
-  if (raw.namespace) ref.namespace = raw.namespace
-  if (raw.name) ref.name = raw.name
-  if (raw.uid) ref.uid = raw.uid
-  if (raw.apiVersion) ref.apiVersion = raw.apiVersion
-  if (raw.resourceVersion) ref.resourceVersion = raw.resourceVersion
-  if (raw.fieldPath) ref.fieldPath = raw.fieldPath
+  if (raw.kind) ref.kind = wellFormed(raw.kind)
+  if (raw.namespace) ref.namespace = wellFormed(raw.namespace)
+  if (raw.name) ref.name = wellFormed(raw.name)
+  if (raw.uid) ref.uid = wellFormed(raw.uid)
+  if (raw.apiVersion) ref.apiVersion = wellFormed(raw.apiVersion)
+  if (raw.resourceVersion) ref.resourceVersion = wellFormed(raw.resourceVersion)
+  if (raw.fieldPath) ref.fieldPath = wellFormed(raw.fieldPath)
   return ref
+}
+
+/**
+ * Go decodes a JSON `\ud800` escape that is not half of a pair (and any invalid UTF-8) as U+FFFD,
+ * so the controller never holds a lone surrogate; JSON.parse and YAML keep it. Replacing it here
+ * gives every provider the controller's text: the same bytes in JSON bodies, and no lone
+ * surrogate reaching a host that would refuse it (an Octokit body, a commit status description).
+ */
+function wellFormed(text: string): string {
+  return text.isWellFormed() ? text : text.toWellFormed()
+}
+
+function wellFormedRecord(record: Record<string, string>): Record<string, string> {
+  let clean = true
+  for (const key in record) {
+    if (!key.isWellFormed() || !record[key]!.isWellFormed()) clean = false
+  }
+  if (clean) return record
+  // Object.fromEntries defines own properties, so a key like `__proto__` stays data.
+  return Object.fromEntries(
+    Object.entries(record).map(([key, value]) => [wellFormed(key), wellFormed(value)]),
+  )
 }
 
 /**

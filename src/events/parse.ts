@@ -18,7 +18,8 @@
  * already in memory the same way.
  */
 import type { Problem } from '../manifests/model.js'
-import type { SourcedEvent } from './model.js'
+import { oneLineMessage } from '../manifests/yaml.js'
+import type { FluxEvent, SourcedEvent } from './model.js'
 import {
   normaliseCoreEvent,
   normaliseEventsV1Event,
@@ -38,6 +39,10 @@ export interface ParsedEvents {
   /** events read but deliberately not turned into Flux events */
   ignored: IgnoredCounts
 }
+
+/** Strings shared between events: up to this length, and this many per source. */
+const MAX_SHARED_LENGTH = 200
+const MAX_SHARED_STRINGS = 100_000
 
 /** More problems than this per source are summed up in one last line. */
 const MAX_PROBLEMS_PER_SOURCE = 20
@@ -221,7 +226,7 @@ class EventCollector implements ValueSink<CollectorMark> {
           place.line === undefined
             ? { source: this.source, index }
             : { source: this.source, index, line: place.line }
-        this.events.push({ event: result.event, origin, time: result.time })
+        this.events.push({ event: this.shareStrings(result.event), origin, time: result.time })
         if (result.aggregated) {
           if (this.aggregated++ === 0) this.firstAggregatedLine = place.line
         }
@@ -234,6 +239,48 @@ class EventCollector implements ValueSink<CollectorMark> {
         this.error(`${labelOf(place)}: ${result.message}`, place.line)
         return
     }
+  }
+
+  /**
+   * Gives the event the pool's copy of each repeated string (object identity, controller,
+   * reason, message, metadata such as revisions), so that every event is held until the run ends does not
+   * mean every event holds its own copy of the same text. JSON.parse makes a new string for each
+   * value it reads; a big source repeats the same few hundred objects. The event is the one the
+   * normaliser just built, so it is ours to change.
+   */
+  private shareStrings(event: FluxEvent): FluxEvent {
+    const ref = event.involvedObject
+    if (ref.kind !== undefined) ref.kind = this.shared(ref.kind)
+    if (ref.namespace !== undefined) ref.namespace = this.shared(ref.namespace)
+    if (ref.name !== undefined) ref.name = this.shared(ref.name)
+    if (ref.uid !== undefined) ref.uid = this.shared(ref.uid)
+    if (ref.apiVersion !== undefined) ref.apiVersion = this.shared(ref.apiVersion)
+    if (event.timestamp !== null) event.timestamp = this.shared(event.timestamp)
+    event.severity = this.shared(event.severity)
+    event.reason = this.shared(event.reason)
+    event.message = this.shared(event.message)
+    event.reportingController = this.shared(event.reportingController)
+    if (event.reportingInstance !== undefined) {
+      event.reportingInstance = this.shared(event.reportingInstance)
+    }
+    const metadata = event.metadata
+    if (metadata !== undefined) {
+      for (const key of Object.keys(metadata)) {
+        // an own `__proto__` key is data; assigning to it would set the prototype instead
+        if (key !== '__proto__') metadata[key] = this.shared(metadata[key]!)
+      }
+    }
+    return event
+  }
+
+  private readonly pool = new Map<string, string>()
+
+  private shared(text: string): string {
+    if (text.length > MAX_SHARED_LENGTH) return text
+    const known = this.pool.get(text)
+    if (known !== undefined) return known
+    if (this.pool.size < MAX_SHARED_STRINGS) this.pool.set(text, text)
+    return text
   }
 
   /** A position in the source that held no usable event (counted so indexes stay positions). */
@@ -250,6 +297,7 @@ class EventCollector implements ValueSink<CollectorMark> {
    * message names the source itself (`<source>: not a valid gzip stream`), with no location.
    */
   fatal(message: string, line?: number, located = true): void {
+    message = oneLineMessage(message)
     this.problems.push(
       located
         ? { severity: 'error', message, location: this.location(line) }
@@ -286,6 +334,8 @@ class EventCollector implements ValueSink<CollectorMark> {
       this.droppedProblems++
       return
     }
+    // Messages quote what the file holds (a kind, a key): keep each one line whatever it is.
+    problem.message = oneLineMessage(problem.message)
     this.problems.push(problem)
   }
 

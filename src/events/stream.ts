@@ -257,8 +257,9 @@ export class EventTextReader<Mark> {
   }
 
   /**
-   * The rest of the current line, without consuming it; TOO_LARGE past the limit. The chunks
-   * are gathered and joined once, so a long line costs its length, not its length squared.
+   * The rest of the current line, without consuming it; TOO_LARGE past the limit (what was read
+   * stays unread, for a reader that does not need whole lines). The chunks are gathered and
+   * joined once, so a long line costs its length, not its length squared.
    */
   private *peekLine(limit: number): Read<string | typeof TOO_LARGE> {
     let nl = this.chunk.indexOf('\n', this.i)
@@ -266,7 +267,7 @@ export class EventTextReader<Mark> {
     const pieces = [this.chunk.slice(this.i)]
     let size = pieces[0]!.length
     while (!this.eof) {
-      if (size > limit) return TOO_LARGE
+      if (size > limit) break
       const next = yield
       if (next === null) {
         this.eof = true
@@ -293,12 +294,11 @@ export class EventTextReader<Mark> {
       yield* this.readYaml(blanks)
       return
     }
+    // A first line longer than any value can only be one value's start that goes on past it,
+    // as in the API server's one-line `EventList`: framed value by value (a `List`'s items one
+    // by one), whatever the line breaks, so only a single over-limit value is refused.
     const firstLine = yield* this.peekLine(MAX_VALUE_CHARS)
-    if (firstLine === TOO_LARGE) {
-      this.sink.fatal(VALUE_TOO_LARGE, this.line)
-      return
-    }
-    if (ONE_VALUE_PER_LINE.test(firstLine.trim())) {
+    if (firstLine !== TOO_LARGE && ONE_VALUE_PER_LINE.test(firstLine.trim())) {
       this.untake(blanks)
       yield* this.readJsonLines()
     } else {

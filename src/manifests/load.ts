@@ -42,7 +42,7 @@ import {
 import { decodeSecretData } from './secrets.js'
 import { expand, substituteDocument, type Placeholder } from './substitute.js'
 import { providerUid } from './uid.js'
-import { parseYamlDocuments, type FieldPath, type YamlDocument } from './yaml.js'
+import { oneLineMessage, parseYamlDocuments, type FieldPath, type YamlDocument } from './yaml.js'
 import type * as z from 'zod/mini'
 
 export { findSecret, secretsFromInput } from './secrets.js'
@@ -128,7 +128,10 @@ export function loadManifests(files: readonly ManifestFile[], options: LoadOptio
     providers: byKey(loader.providers),
     secrets: byKey(loader.secrets),
     objects: byKey(loader.objects),
-    problems: loader.problems,
+    // Names, keys and patterns are quoted in messages as written: keep each message one line.
+    problems: loader.problems.map((p) =>
+      p.message === oneLineMessage(p.message) ? p : { ...p, message: oneLineMessage(p.message) },
+    ),
   }
   if (loader.unreadableSecrets.size > 0) config.unreadableSecrets = byKey(loader.unreadableSecrets)
   return config

@@ -12,6 +12,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, parseDocument, stringify, type Document } from 'yaml'
 import { ANY_NAMESPACE, namespacedKey, type Problem, type Secret } from './model.js'
+import { oneLineMessage } from './yaml.js'
 
 /**
  * Secret keys whose values are identifiers, not credentials. They are not masked: masking a
@@ -68,7 +69,8 @@ export function secretsFromInput(
   const problem = (message: string, offset?: number): void => {
     problems.push({
       severity: 'error',
-      message: `${label}: ${message}`,
+      // a secret name quoted in the message may hold a line break: keep the message one line
+      message: oneLineMessage(`${label}: ${message}`),
       location: { file: label, line: lineOf(offset) },
     })
   }

@@ -149,3 +149,21 @@ function resolveAlias(doc: Document.Parsed, node: unknown): unknown {
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim()
 }
+
+/**
+ * A problem message on one line, whatever the manifest put in it: a name, key or pattern holding a
+ * line break (`name: "a\nb"`) would otherwise split an annotation and the log line in two. Each
+ * break is written as its escape (`\n`, `\r`, `\u2028`…), so the text still shows what is there.
+ */
+export function oneLineMessage(message: string): string {
+  return LINE_BREAK.test(message) ? message.replace(LINE_BREAKS, escapeBreak) : message
+}
+
+const LINE_BREAK = /[\n\r\u0085\u2028\u2029]/
+const LINE_BREAKS = /[\n\r\u0085\u2028\u2029]/g
+
+function escapeBreak(c: string): string {
+  if (c === '\n') return '\\n'
+  if (c === '\r') return '\\r'
+  return `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`
+}

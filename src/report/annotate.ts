@@ -47,11 +47,15 @@ export function annotate(
   }
 }
 
-/** `file:line:col: message` (parts the problem lacks are left out), on one line. */
+/**
+ * `file:line:col: message` (parts the problem lacks are left out), on one line; a notice is
+ * marked `notice:` so a terminal reader does not take it for something wrong.
+ */
 export function problemLine(problem: Problem): string {
   const where = problemLocation(problem)
   const message = problem.message.replace(/\s*(\r\n|\r|\n)\s*/g, ' ').trim()
-  return where ? `${where}: ${message}` : message
+  const text = problem.severity === 'notice' ? `notice: ${message}` : message
+  return where ? `${where}: ${text}` : text
 }
 
 /** `file:line:col`, `file:line`, `file`, or `` when the problem has no location. */
@@ -67,4 +71,11 @@ function workspaceRelative(file: string, workspace: string | undefined): string 
   const relative = path.relative(workspace, file)
   if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return file
   return relative.split(path.sep).join('/')
+}
+
+/** The one line a lint run ends with: how many problems of each severity, and that nothing was sent. */
+export function lintTotals(problems: readonly Problem[]): string {
+  const count = (severity: Problem['severity']): number =>
+    problems.filter((p) => p.severity === severity).length
+  return `lint: ${count('error')} error(s), ${count('warning')} warning(s), ${count('notice')} notice(s); no events read, nothing sent`
 }

@@ -5,6 +5,7 @@
  * bytes; the `results` output always has every decision.
  */
 import type { Problem } from '../manifests/model.js'
+import type { RunMode } from '../options.js'
 import type { StateSize } from '../pipeline.js'
 import {
   awaitedId,
@@ -19,6 +20,8 @@ import { problemLocation } from './annotate.js'
 import { isCommitStatus, totalsLine, truncate } from './text.js'
 
 export interface SummaryInput {
+  /** `lint`: a configuration check, no events and no decisions; absent = a normal run */
+  mode?: RunMode
   decisions: Decision[]
   problems: Problem[]
   dryRun: boolean
@@ -56,6 +59,7 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
   const maxRows = options.maxRows ?? DEFAULT_MAX_ROWS
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES
   const { decisions, problems, warnings, dryRun } = input
+  if (input.mode === 'lint') return renderLintSummary(problems)
 
   const head = [
     `## flux-notify${dryRun ? ' (dry run)' : ''}`,
@@ -65,6 +69,7 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
     ...(input.state ? [stateLine(input.state), ''] : []),
     ...pollSection(input.poll),
     ...problemsSection(problems),
+    ...noticesSection(problems),
     '### Decisions',
     '',
     '',
@@ -147,14 +152,49 @@ function commitStatusCell(d: Decision): string {
   return target ? `${target}<br>${status}` : status
 }
 
-function verdict({ decisions, problems, warnings, dryRun }: SummaryInput): string {
+/**
+ * A lint run's summary: what was checked and each problem; no decision table, since no event was
+ * read and nothing was sent.
+ */
+function renderLintSummary(problems: Problem[]): string {
+  const errors = problems.filter((p) => p.severity === 'error').length
+  const warnings = problems.filter((p) => p.severity === 'warning').length
+  const notices = problems.length - errors - warnings
+  const found: string[] = []
+  if (errors > 0) found.push(plural(errors, 'error'))
+  if (warnings > 0) found.push(plural(warnings, 'warning'))
+  if (notices > 0) found.push(plural(notices, 'notice'))
+  const icon = errors > 0 ? '❌' : warnings > 0 ? '⚠️' : '✅'
+  const line =
+    errors + warnings === 0
+      ? `${icon} The alerting configuration passed every check${notices > 0 ? ` (${found.join(', ')})` : ''}.`
+      : `${icon} ${found.join(', ')} in the alerting configuration.`
+  return joinSections([
+    [
+      '## flux-notify lint',
+      '',
+      line,
+      '',
+      'A lint run loads the manifests and checks schemas, regular expressions, CEL expressions, secret references, unresolved `${…}` placeholders and unused Providers. It reads no events and sends nothing.',
+      '',
+      ...problemsSection(problems),
+      ...noticesSection(problems),
+    ].join('\n'),
+  ])
+}
+
+function verdict({ decisions, problems: all, warnings, dryRun }: SummaryInput): string {
   const counts = countOutcomes(decisions)
+  // notices are worth knowing, not something wrong: they do not count as problems
+  const problems = all.filter((p) => p.severity !== 'notice')
+  const notices = all.length - problems.length
   const errors = problems.filter((p) => p.severity === 'error').length
   const icon =
     counts.failed > 0 || errors > 0 ? '❌' : problems.length + warnings.length > 0 ? '⚠️' : '✅'
   const extra: string[] = []
   if (problems.length > 0) extra.push(plural(problems.length, 'problem'))
   if (warnings.length > 0) extra.push(plural(warnings.length, 'warning'))
+  if (notices > 0) extra.push(plural(notices, 'notice'))
   const line = [totalsLine(decisions), ...extra].join(', ')
   return `${icon} ${dryRun ? `Dry run, nothing was sent: ${line}` : line}`
 }
@@ -193,13 +233,32 @@ function pollSection(poll: PollReport | undefined): string[] {
   return lines
 }
 
-function problemsSection(problems: Problem[]): string[] {
+/** Errors and warnings, in the order found. */
+function problemsSection(all: Problem[]): string[] {
+  const problems = all.filter((p) => p.severity !== 'notice')
+  return problemList(`Problems (${problems.length})`, problems)
+}
+
+/** Notices (a skipped Helm template, an unused Provider): shown, never counted as problems. */
+function noticesSection(all: Problem[]): string[] {
+  const notices = all.filter((p) => p.severity === 'notice')
+  return problemList(`Notices (${notices.length})`, notices)
+}
+
+const PROBLEM_ICONS: Record<Problem['severity'], string> = {
+  error: '❌',
+  warning: '⚠️',
+  notice: 'ℹ️',
+}
+
+function problemList(title: string, problems: Problem[]): string[] {
   if (problems.length === 0) return []
-  const lines = [`### Problems (${problems.length})`, '']
+  const lines = [`### ${title}`, '']
   for (const p of problems.slice(0, MAX_LIST)) {
-    const icon = p.severity === 'error' ? '❌' : '⚠️'
     const where = problemLocation(p)
-    lines.push(`- ${icon} ${where ? `${cell(where)}: ` : ''}${cell(p.message)}`)
+    lines.push(
+      `- ${PROBLEM_ICONS[p.severity]} ${where ? `${cell(where)}: ` : ''}${cell(p.message)}`,
+    )
   }
   if (problems.length > MAX_LIST) lines.push(`- … and ${problems.length - MAX_LIST} more`)
   lines.push('')

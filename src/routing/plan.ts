@@ -183,19 +183,32 @@ function notificationParams(
 ): Decision {
   const { event, row } = facts
   const { alert, alertKey, providerKey, entry, manifest, providerKind } = route
-  // Written out rather than spread: this runs once per event × alert and spreads are slow.
-  const decision: Decision = {
-    event: row.event,
-    eventReason: row.eventReason,
-    severity: row.severity,
-    timestamp: row.timestamp,
-    source: row.source,
-    alert: alertKey,
-    provider: providerKey,
-    outcome: 'skipped',
-    reason: '',
-  }
-  if (manifest) decision.type = manifest.spec.type
+  // Written out rather than spread: this runs once per event × alert and spreads are slow. The
+  // keys are in the order of the `results` output, which then encodes the row as it is.
+  const decision: Decision = manifest
+    ? {
+        event: row.event,
+        eventReason: row.eventReason,
+        severity: row.severity,
+        timestamp: row.timestamp,
+        source: row.source,
+        alert: alertKey,
+        provider: providerKey,
+        type: manifest.spec.type,
+        outcome: 'skipped',
+        reason: '',
+      }
+    : {
+        event: row.event,
+        eventReason: row.eventReason,
+        severity: row.severity,
+        timestamp: row.timestamp,
+        source: row.source,
+        alert: alertKey,
+        provider: providerKey,
+        outcome: 'skipped',
+        reason: '',
+      }
   const finish = (outcome: 'skipped' | 'failed', reason: string): Decision => {
     decision.outcome = outcome
     decision.reason = reason
@@ -225,10 +238,7 @@ function notificationParams(
   // 4–6. Gating on the raw (still prefixed) metadata.
   const type = manifest.spec.type
   if (providerKind !== 'commit-status' && providerKind !== 'forwarder' && facts.isStatusUpdate) {
-    return finish(
-      'skipped',
-      `commit status update: only commit-status and generic providers receive it, not ${type}`,
-    )
+    return finish('skipped', statusUpdateReason(type))
   }
   if (
     providerKind === 'commit-status' &&
@@ -236,16 +246,10 @@ function notificationParams(
     !facts.isStatusUpdate &&
     event.severity !== 'error'
   ) {
-    return finish(
-      'skipped',
-      `no commit metadata: the event has no ${COMMIT_KEY} key, is not a commit status update and is not an error`,
-    )
+    return finish('skipped', NO_COMMIT_REASON)
   }
   if (providerKind === 'change-request' && !facts.hasChangeRequest) {
-    return finish(
-      'skipped',
-      `no change request metadata: the event has no ${CHANGE_REQUEST_KEY} key`,
-    )
+    return finish('skipped', NO_CHANGE_REQUEST_REASON)
   }
 
   // 7. Workload identity needs a feature gate that is off by default (and means nothing in CI).
@@ -308,6 +312,21 @@ function notificationParams(
   }
   deliveries.push(delivery)
   return decision
+}
+
+// Reasons built once: every row is kept until the end of the run, and a template literal makes a
+// new string each time it runs.
+const NO_COMMIT_REASON = `no commit metadata: the event has no ${COMMIT_KEY} key, is not a commit status update and is not an error`
+const NO_CHANGE_REQUEST_REASON = `no change request metadata: the event has no ${CHANGE_REQUEST_KEY} key`
+const statusUpdateReasons = new Map<string, string>()
+
+function statusUpdateReason(type: string): string {
+  let reason = statusUpdateReasons.get(type)
+  if (reason === undefined) {
+    reason = `commit status update: only commit-status and generic providers receive it, not ${type}`
+    statusUpdateReasons.set(type, reason)
+  }
+  return reason
 }
 
 const COMMIT_STATUS_EXPR_FAILED =

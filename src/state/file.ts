@@ -12,15 +12,18 @@
  */
 import {
   closeSync,
+  fstatSync,
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
+  readSync,
   renameSync,
   rmSync,
   writeSync,
 } from 'node:fs'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import type { Problem } from '../manifests/model.js'
 import {
   emptyState,
@@ -76,6 +79,15 @@ function readIfExists(path: string, problems: Problem[], what: string): string |
   }
 }
 
+/** Whether the file is empty or its last byte is a newline. */
+function endsWithNewline(fd: number): boolean {
+  const { size } = fstatSync(fd)
+  if (size === 0) return true
+  const last = Buffer.alloc(1)
+  readSync(fd, last, 0, 1, size - 1)
+  return last[0] === 0x0a
+}
+
 /** Appends delivery records to `<path>.journal`, each flushed to disk before `append` returns. */
 export class StateJournal {
   private fd: number | undefined
@@ -91,7 +103,10 @@ export class StateJournal {
     try {
       if (this.fd === undefined) {
         mkdirSync(dirname(this.path), { recursive: true })
-        this.fd = openSync(journalPath(this.path), 'a')
+        this.fd = openSync(journalPath(this.path), 'a+')
+        // A journal left by a killed run may end in a cut line: our first record must start a
+        // line of its own, or it would be glued to that fragment and lost with it.
+        if (!endsWithNewline(this.fd)) writeSync(this.fd, '\n')
       }
       writeSync(this.fd, journalLine(record))
       fsyncSync(this.fd)
@@ -145,5 +160,40 @@ export function saveStateFile(path: string, state: StateStore): { bytes: number 
   } catch {
     // a journal left behind only repeats what the state file already says
   }
+  removeStaleTemporaries(path)
   return { bytes: Buffer.byteLength(text, 'utf8') }
+}
+
+/**
+ * Removes the `<path>.tmp-<pid>` files of runs killed while saving, which nothing else would ever
+ * remove. A file whose process is still running is left alone: it may be mid-save.
+ */
+function removeStaleTemporaries(path: string): void {
+  const prefix = `${basename(path)}.tmp-`
+  let names: string[]
+  try {
+    names = readdirSync(dirname(path))
+  } catch {
+    return
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue
+    const pid = Number(name.slice(prefix.length))
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)) continue
+    try {
+      rmSync(join(dirname(path), name), { force: true })
+    } catch {
+      // litter, not harm: the next successful save tries again
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it runs, as another user
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH'
+  }
 }

@@ -35,7 +35,25 @@ export function goMap<V>(record: Record<string, V>): Map<string, V> {
 /** Compares strings by their UTF-8 bytes, which is Go's map-key order. */
 export function compareBytes(a: string, b: string): number {
   if (a === b) return 0
-  // UTF-16 code-unit order equals code-point order except around surrogates; compare code points.
+  // UTF-16 code-unit order equals code-point (and so UTF-8 byte) order except around surrogates:
+  // compare code units up to the first difference, and only look at code points when that
+  // difference involves a surrogate.
+  const length = Math.min(a.length, b.length)
+  let i = 0
+  while (i < length && a.charCodeAt(i) === b.charCodeAt(i)) i++
+  if (i === length) return a.length < b.length ? -1 : 1
+  const ca = a.charCodeAt(i)
+  const cb = b.charCodeAt(i)
+  if (!isSurrogate(ca) && !isSurrogate(cb)) return ca < cb ? -1 : 1
+  return compareCodePoints(a, b)
+}
+
+function isSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdfff
+}
+
+/** The exact order by code points, lone surrogates taken as their own value. */
+function compareCodePoints(a: string, b: string): number {
   const ia = a[Symbol.iterator]()
   const ib = b[Symbol.iterator]()
   for (;;) {
@@ -49,8 +67,13 @@ export function compareBytes(a: string, b: string): number {
   }
 }
 
+const HAS_SURROGATE = /[\ud800-\udfff]/
+
 export function sortedKeys(keys: Iterable<string>): string[] {
-  return [...keys].sort(compareBytes)
+  const list = [...keys]
+  // Without surrogates the default sort (code units) already is byte order, and much cheaper.
+  for (const key of list) if (HAS_SURROGATE.test(key)) return list.sort(compareBytes)
+  return list.sort()
 }
 
 function encode(value: unknown, escapeHTML: boolean): string {
@@ -70,25 +93,38 @@ function encode(value: unknown, escapeHTML: boolean): string {
     default:
       throw new Error(`cannot encode a ${typeof value} as JSON`)
   }
+  // One string built by concatenation (V8 ropes) rather than arrays of parts joined: bodies are
+  // encoded for every notification of a run, so the intermediate arrays were most of the garbage.
   if (Array.isArray(value)) {
-    return `[${value.map((v) => encode(v, escapeHTML)).join(',')}]`
+    let out = '['
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ','
+      out += encode(value[i], escapeHTML)
+    }
+    return `${out}]`
   }
   if (value instanceof Map) {
-    const parts: string[] = []
+    let out = '{'
     for (const key of sortedKeys([...value.keys()].map(String))) {
       const v = value.get(key)
       if (v === undefined) continue
-      parts.push(`${goString(key, escapeHTML)}:${encode(v, escapeHTML)}`)
+      if (out.length > 1) out += ','
+      out += `${goKey(key, escapeHTML)}:${encode(v, escapeHTML)}`
     }
-    return `{${parts.join(',')}}`
+    return `${out}}`
   }
   if (value instanceof RawJson) return value.json
-  const parts: string[] = []
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record)
+  let out = '{'
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
+    const v = record[key]
     if (v === undefined) continue
-    parts.push(`${goString(key, escapeHTML)}:${encode(v, escapeHTML)}`)
+    if (out.length > 1) out += ','
+    out += `${goKey(key, escapeHTML)}:${encode(v, escapeHTML)}`
   }
-  return `{${parts.join(',')}}`
+  return `${out}}`
 }
 
 /** Already-encoded JSON embedded as is (Go's `json.RawMessage`). */
@@ -96,7 +132,30 @@ export class RawJson {
   constructor(readonly json: string) {}
 }
 
+/**
+ * Encoded keys, per escaping mode. Struct field names and metadata keys repeat in every body of a
+ * run; the cache is bounded so that a run with many distinct map keys does not grow it forever.
+ */
+const keyCache = [new Map<string, string>(), new Map<string, string>()] as const
+const KEY_CACHE_SIZE = 4096
+
+function goKey(key: string, escapeHTML: boolean): string {
+  const cache = keyCache[escapeHTML ? 1 : 0]
+  let encoded = cache.get(key)
+  if (encoded === undefined) {
+    encoded = goString(key, escapeHTML)
+    if (cache.size >= KEY_CACHE_SIZE) cache.clear()
+    cache.set(key, encoded)
+  }
+  return encoded
+}
+
+/** What JSON.stringify leaves as Go would not: HTML characters, U+2028/9, lone surrogates. */
+const NEEDS_GO_ESCAPES = /[<>&\u2028\u2029\ud800-\udfff]/
+
 function goString(s: string, escapeHTML: boolean): string {
+  // The common case: JSON.stringify alone is Go's encoding.
+  if (!NEEDS_GO_ESCAPES.test(s)) return JSON.stringify(s)
   // Lone surrogates cannot be encoded as UTF-8; Go replaces invalid UTF-8 with U+FFFD.
   const text = s.isWellFormed() ? s : s.toWellFormed()
   // JSON.stringify escapes `"`, `\`, and control characters (\b \f \n \r \t short, the rest

@@ -3,7 +3,8 @@
  * `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, and a clean environment (no inherited tokens,
  * no proxies). The CLI is run the same way, as `node dist/cli.js`.
  */
-import { spawn } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -163,4 +164,69 @@ export function maskedValues(stdout: string): string[] {
     .split('\n')
     .filter((line) => line.startsWith('::add-mask::'))
     .map((line) => line.slice('::add-mask::'.length))
+}
+
+export interface StartedAction {
+  /** the running `node dist/index.js`, for a test that must signal it (a SIGKILL mid-run) */
+  child: ChildProcess
+  /** settles once the process has exited, however it ended (`code` is null after a signal) */
+  result: Promise<ActionResult>
+}
+
+/**
+ * `runAction` without waiting: starts `node dist/index.js` with the same environment and returns
+ * the process at once, so a test can kill it at a point of its choosing.
+ */
+export function startAction({ inputs, env = {}, cwd = ROOT }: ActionRun): StartedAction {
+  const dir = mkdtempSync(join(tmpdir(), 'flux-notify-e2e-'))
+  const outputFile = join(dir, 'output')
+  const summaryFile = join(dir, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const fullEnv: Record<string, string> = {
+    ...baseEnv(),
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: cwd,
+    RUNNER_TEMP: dir,
+    GITHUB_REPOSITORY: 'stefanprodan/podinfo',
+    ...env,
+  }
+  for (const [name, value] of Object.entries(inputs)) {
+    fullEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
+  }
+  const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
+    cwd,
+    env: fullEnv,
+    stdio: 'pipe',
+  })
+  const result = new Promise<ActionResult>((resolvePromise, reject) => {
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      void (async () => {
+        try {
+          const annotations = stdout.split('\n').filter((l) => /^::(error|warning|notice)/.test(l))
+          resolvePromise({
+            code,
+            stdout,
+            stderr,
+            outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+            summary: await readFile(summaryFile, 'utf8'),
+            annotations,
+          })
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)))
+        } finally {
+          await rm(dir, { recursive: true, force: true })
+        }
+      })()
+    })
+    child.stdin.end('')
+  })
+  return { child, result }
 }

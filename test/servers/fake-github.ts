@@ -10,7 +10,9 @@
  *
  * Commit statuses live in memory per (owner/repo, sha), in creation order. Served: create a status,
  * list statuses for a ref (newest first) and the combined status (latest per context), both
- * paginated with a `Link` header like GitHub's.
+ * paginated with a `Link` header like GitHub's. Creating one is refused with GitHub's 422 for a
+ * description over 140 characters and past 1,000 statuses per (commit, context). `failNext` can
+ * aim a failure at one operation; `secondaryRateLimit` builds GitHub's secondary-rate-limit 403.
  *
  * Issue (pull request) comments live in memory per (owner/repo, number), oldest first: list
  * (paginated), create, update. `GET /user` answers the login of the request's token
@@ -112,6 +114,8 @@ export interface StorageRequest {
 export interface InjectedFailure {
   status: number
   headers?: Record<string, string>
+  /** only a request of this operation (e.g. `repos/create-commit-status`) gets it; default any */
+  operationId?: string
   /** default `{"message":"Server Error"}`-like JSON for the status */
   body?: string
 }
@@ -173,12 +177,41 @@ export interface FakeGitHubOptions {
    * are still handled in the order they arrived. Default 0.
    */
   latencyMs?: number
+  /**
+   * GitHub keeps at most 1,000 statuses per (commit, context) and refuses more with a 422
+   * (default 1000, as on GitHub).
+   */
+  maxStatusesPerContext?: number
+}
+
+/**
+ * The answer GitHub gives to a request over a secondary rate limit: 403 with a `retry-after`
+ * header and a message naming the limit (which is how clients tell it from other 403s).
+ */
+export function secondaryRateLimit(
+  retryAfterSeconds: number,
+  operationId?: string,
+): InjectedFailure {
+  return {
+    status: 403,
+    headers: { 'retry-after': String(retryAfterSeconds) },
+    body: JSON.stringify({
+      message:
+        'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0A1B:2C3D:4E5F:6A7B:8C9D.',
+      documentation_url:
+        'https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      status: '403',
+    }),
+    ...(operationId === undefined ? {} : { operationId }),
+  }
 }
 
 const API_PREFIX = '/api/v3'
 const DOCS = 'https://docs.github.com/rest'
 /** GitHub's limit, enforced by the API but not written in its OpenAPI description */
 const MAX_DESCRIPTION_LENGTH = 140
+/** GitHub's cap on statuses per (commit, context) */
+const MAX_STATUSES_PER_CONTEXT = 1000
 
 // One parse of the 13 MB description per process (not the package index, which loads 400 MB).
 let backendPromise: Promise<OpenAPIBackend> | undefined
@@ -541,6 +574,27 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
           },
         }
       }
+      const context = (input.context ?? 'default').toLowerCase()
+      const sameContext = statusesOf(fullName, sha!).filter(
+        (s) => s.context.toLowerCase() === context,
+      )
+      if (sameContext.length >= (options.maxStatusesPerContext ?? MAX_STATUSES_PER_CONTEXT)) {
+        return {
+          status: 422,
+          body: {
+            message: 'Validation Failed',
+            errors: [
+              {
+                resource: 'Status',
+                code: 'custom',
+                message: 'This SHA and context has reached the maximum number of statuses.',
+              },
+            ],
+            documentation_url: `${DOCS}/commits/statuses#create-a-commit-status`,
+            status: '422',
+          },
+        }
+      }
       const created = addStatus(fullName, sha!, {
         context: input.context ?? 'default',
         state: input.state,
@@ -661,7 +715,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions = {}): Promise<
         'Request forbidden by administrative rules. Please make sure your request has a User-Agent header',
       )
     }
-    const failure = failures.shift()
+    // the first queued failure meant for this operation (or for any)
+    const failureAt = failures.findIndex(
+      (f) => f.operationId === undefined || f.operationId === operation.operationId,
+    )
+    const failure = failureAt < 0 ? undefined : failures.splice(failureAt, 1)[0]
     if (failure) {
       const reply =
         failure.body === undefined

@@ -290,6 +290,44 @@ describe('one value over 16 MiB', () => {
     ])
   })
 
+  it("the API server's one-line EventList over the limit is read item by item", async () => {
+    // `kubectl get --raw /api/v1/events`: compact, kind before items, no line break at all
+    const count = 50_000
+    const items = Array.from({ length: count }, (_, i) => JSON.stringify(coreEvent(`app-${i}`)))
+    const text = `{"kind":"EventList","apiVersion":"v1","metadata":{"resourceVersion":"42"},"items":[${items.join(',')}]}`
+    expect(text.length).toBeGreaterThan(16 * MiB)
+    expect(text).not.toContain('\n')
+    const pieces = (function* () {
+      for (let i = 0; i < text.length; i += 64 * 1024) yield text.slice(i, i + 64 * 1024)
+    })()
+    const parsed = await parseEventStream(counted(pieces).stream, 'events.json')
+    expect(parsed.problems).toEqual([])
+    expect(parsed.events).toHaveLength(count)
+    expect(parsed.events[0]!.origin).toEqual({ source: 'events.json', index: 0, line: 1 })
+    expect(parsed.events[count - 1]!.origin).toEqual({
+      source: 'events.json',
+      index: count - 1,
+      line: 1,
+    })
+    expect(parsed.events[count - 1]!.event.involvedObject.name).toBe(`app-${count - 1}`)
+  })
+
+  it('a one-line List with one item over the limit is still refused, naming line 1', async () => {
+    const text =
+      `{"kind":"List","apiVersion":"v1","items":[${JSON.stringify(coreEvent('a'))},` +
+      `{"kind":"Event","message":"${'z'.repeat(17 * MiB)}"},${JSON.stringify(coreEvent('b'))}]}`
+    const source = counted([
+      text.slice(0, 8 * MiB),
+      text.slice(8 * MiB, 16 * MiB),
+      text.slice(16 * MiB),
+    ])
+    const parsed = await parseEventStream(source.stream, 'events.json')
+    expect(parsed.events).toEqual([])
+    expect(parsed.problems).toEqual([
+      { severity: 'error', message: REFUSED, location: { file: 'events.json', line: 1 } },
+    ])
+  })
+
   it('a YAML document over the limit is refused with its first line', async () => {
     const yaml = `apiVersion: v1\nkind: Event\nmessage: ${'m'.repeat(17 * MiB)}\n`
     const parsed = await parseEventStream(counted([yaml]).stream, 'events.yaml')
