@@ -124,6 +124,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const loaded = await loadConfiguration(options, host)
   problems.push(...loaded.problems)
   const config = loaded.config
+  for (const value of loaded.secretValues) remember(value)
   for (const secret of config.secrets.values()) {
     for (const [key, value] of Object.entries(secret.data)) if (isSecretKey(key)) remember(value)
   }
@@ -386,7 +387,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 async function loadConfiguration(
   options: RunOptions,
   host: RunHost,
-): Promise<{ config: Config; problems: Problem[] }> {
+): Promise<{ config: Config; problems: Problem[]; secretValues: string[] }> {
   const problems: Problem[] = []
   const inputSecrets: Secret[] = []
   for (const input of options.secrets) {
@@ -428,7 +429,8 @@ async function loadConfiguration(
   })
   problems.push(...config.problems)
   for (const secret of inputSecrets) config.secrets.set(secretKey(secret), secret)
-  return { config, problems }
+  // a variable read from a Secret may be a token substituted into an address
+  return { config, problems, secretValues: variables.secretValues }
 }
 
 /** The report of a lint run: its problems (secrets masked), no decisions, no events. */

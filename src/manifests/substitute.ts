@@ -454,6 +454,8 @@ function substituteScalar(
 
 export interface SubstitutionVars {
   vars: Map<string, string>
+  /** the values read from Secrets (`substituteFrom` kind Secret): the caller masks them */
+  secretValues: string[]
   problems: Problem[]
 }
 
@@ -493,6 +495,11 @@ export function substitutionVars(
     }
     vars.set(name, value.replace(/\n/g, ''))
   }
+  const secretValues: string[] = []
+  const setSecret = (name: string, value: string, location?: Location): void => {
+    secretValues.push(value.replace(/\n/g, ''))
+    set(name, value, location)
+  }
 
   if (options.from !== undefined && options.from.trim() !== '') {
     const wanted = parseRef(options.from.trim())
@@ -510,12 +517,20 @@ export function substitutionVars(
           message: `${label}: Kustomization/${wanted.namespace}/${wanted.name} (${KUSTOMIZE_GROUP}) is not among the manifests; add the file that defines it to \`manifests\``,
         })
       } else {
-        readKustomizationVars(ks, wanted.namespace, objects, options, label, set, problems)
+        readKustomizationVars(
+          ks,
+          wanted.namespace,
+          objects,
+          options,
+          label,
+          { set, setSecret },
+          problems,
+        )
       }
     }
   }
   for (const [name, value] of Object.entries(options.inline ?? {})) set(name, value)
-  return { vars, problems }
+  return { vars, secretValues, problems }
 }
 
 interface IndexedObject {
@@ -562,9 +577,14 @@ function readKustomizationVars(
   objects: Map<string, IndexedObject>,
   options: VarsOptions,
   label: string,
-  set: (name: string, value: string, location?: Location) => void,
+  setters: {
+    set: (name: string, value: string, location?: Location) => void
+    /** the same for a value read from a Secret */
+    setSecret: (name: string, value: string, location?: Location) => void
+  },
   problems: Problem[],
 ): void {
+  const { set, setSecret } = setters
   const ref = `Kustomization/${namespace}/${String((ks.value.metadata as { name: string }).name)}`
   const spec = isPlain(ks.value.spec) ? ks.value.spec : {}
   const postBuild = isPlain(spec.postBuild) ? spec.postBuild : {}
@@ -585,7 +605,7 @@ function readKustomizationVars(
           (s.metadata.namespace === namespace || s.metadata.namespace === '*'),
       )
       if (input) {
-        for (const [k, v] of Object.entries(input.data)) set(k, v, at)
+        for (const [k, v] of Object.entries(input.data)) setSecret(k, v, at)
         return
       }
     }
@@ -622,7 +642,7 @@ function readKustomizationVars(
           location: found.locate(['data', key]),
         })
       }
-      for (const [k, v] of Object.entries(decoded.data)) set(k, v, found.location)
+      for (const [k, v] of Object.entries(decoded.data)) setSecret(k, v, found.location)
     }
   })
 

@@ -176,6 +176,9 @@ spec:
     substituteFrom:
       - kind: ConfigMap
         name: cluster-vars
+      - kind: Secret
+        name: cluster-secret-vars
+        optional: true
 `,
       'clusters/production/cluster-vars.yaml': `apiVersion: v1
 kind: ConfigMap
@@ -232,6 +235,24 @@ ${alert('regional', 'regional', '  eventSeverity: error\n')}`,
     // never a request to a literal placeholder
     for (const request of receiver.requests) expect(request.path).not.toMatch(/\$|%7B/i)
     expectNoSecrets(result, ALL_SECRETS)
+  })
+
+  it('masks a variable read from a substituteFrom Secret wherever it is substituted', async () => {
+    const cwd = await substitutionRepo()
+    const token = 'path-token-5f1d2c9e8b7a'
+    const result = await run(cwd, {
+      manifests: 'clusters/production\napps',
+      'substitute-from': 'Kustomization/flux-system/apps',
+      // the Secret the Kustomization names, supplied by the secrets input; its value becomes
+      // part of the regional Provider's address, which the dry run's reasons show
+      secrets: `cluster-secret-vars:\n  region_path: ${token}`,
+      'dry-run': 'true',
+    })
+    expect(errors(result)).toEqual([])
+    expect(result.code).toBe(0)
+    expect(result.stdout).toContain(`::add-mask::${token}`)
+    expect(result.outputs.results).toContain('would send POST')
+    expectNoSecrets(result, [...ALL_SECRETS, token])
   })
 
   it('the substitute input wins over the Kustomization and fills what it lacks', async () => {
