@@ -14,62 +14,28 @@
  * and differ only in how they report.
  */
 import type { CompiledExpr } from './cel/commit-status-expr.js'
+import { createMasker, maskSecrets } from './delivery/mask.js'
 import type { SourcedEvent } from './events/model.js'
 import { lintConfig, orphanProviderNotices } from './lint.js'
-import { loadManifests, secretsFromInput, type ManifestFile } from './manifests/load.js'
-import { findSecret, isSecretKey } from './manifests/secrets.js'
+import { loadManifestsAsync, secretsFromInput, type ManifestFile } from './manifests/load.js'
 import type { Config, Problem, Secret } from './manifests/model.js'
-import { parseSubstituteInput, substitutionVars } from './manifests/substitute.js'
 import { resolveProviders } from './manifests/resolve.js'
+import { findSecret, isSecretKey } from './manifests/secrets.js'
+import { parseSubstituteInput, substitutionVars } from './manifests/substitute.js'
 import type { PollOptions, RunMode, RunOptions } from './options.js'
 import { loadProvider, providerClass } from './providers/registry.js'
 import type { ResolvedProvider, StatusOverride } from './providers/types.js'
 import { countOutcomes, type Counts, type Decision } from './results.js'
-import {
-  allSettled,
-  awaitedId,
-  defaultAwaitedObjects,
-  formatTimeout,
-  objectsWith,
-  observeEvents,
-  PENDING_DESCRIPTION,
-  POLL_REASON_PREFIX,
-  shortSha,
-  startAwaiting,
-  syntheticEvent,
-  timeOut,
-  timeoutDescription,
-  type AwaitState,
-  type PollReport,
-} from './routing/await.js'
-import {
-  inRoutingOrder,
-  planNotifications,
-  type ProviderEntry,
-  type RoutingOptions,
-} from './routing/plan.js'
-import { deliver } from './delivery/deliver.js'
-import { createMasker, maskSecrets } from './delivery/mask.js'
-import { readDispatchPayload } from './sources/dispatch.js'
-import { readEventsCommand, runShellCommand } from './sources/command.js'
-import { readEventFiles, type ReadStdin } from './sources/event-files.js'
+import type { AwaitState, PollReport } from './routing/await.js'
+import type { ProviderEntry, RoutingOptions } from './routing/plan.js'
+import type { ReadStdin } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
-import { readManifestsCommands } from './sources/manifests-command.js'
-import { readEventUrl } from './sources/url.js'
-import { loadStateFile, saveStateFile, StateJournal } from './state/file.js'
-import {
-  dropDelivered,
-  emptyState,
-  eventKey,
-  eventTime,
-  expireState,
-  newestTime,
-  plannedDeliveryKey,
-  ReplayingLimiter,
-  serializeState,
-  stateEntries,
-  type StateStore,
-} from './state/store.js'
+import type { StateStore } from './state/store.js'
+
+// Only what every run uses (the configuration, the providers' checks, the report) is imported
+// here. Each later stage (reading events, routing, delivery, state, poll mode, commands) is
+// imported with `await import()` where it starts, so a run that never reaches it never loads it:
+// start-up time (design.md §5) counts every module a run loads.
 
 /** What the pipeline needs from its host (the Action or the terminal). */
 export interface RunHost {
@@ -153,7 +119,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   }
 
   // Poll mode: the objects to wait for (an empty default set is a configuration error).
-  const poll = options.poll ? startPoll(options.poll, config, problems) : undefined
+  const poll = options.poll ? await startPoll(options.poll, config, problems) : undefined
   const startedMs = Date.now()
 
   // 3. Events: the first read (poll mode reads again every round).
@@ -172,17 +138,23 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     problems,
   )
   const statePath = target?.path
+  const stateCode = statePath !== undefined || poll ? await importState() : undefined
   let store: StateStore | undefined
-  if (statePath !== undefined) {
-    const loaded = loadStateFile(statePath)
+  if (statePath !== undefined && stateCode) {
+    const loaded = stateCode.loadStateFile(statePath)
     problems.push(...loaded.problems)
     store = loaded.state
   }
-  const storeAsRead = store && { size: stateEntries(store), text: serializeState(store) }
-  if (poll && !store) store = emptyState()
+  const storeAsRead =
+    store && stateCode
+      ? { size: stateCode.stateEntries(store), text: stateCode.serializeState(store) }
+      : undefined
+  if (poll && !store && stateCode) store = stateCode.emptyState()
+  // the store with its code, for the rounds and the save (poll mode always has one)
+  const kept = store && stateCode ? { store, code: stateCode } : undefined
   const journal =
-    statePath !== undefined && !options.dryRun
-      ? new StateJournal(statePath, (problem) => problems.push(problem))
+    statePath !== undefined && stateCode && !options.dryRun
+      ? new stateCode.StateJournal(statePath, (problem) => problems.push(problem))
       : undefined
 
   const decisions: Decision[] = []
@@ -192,51 +164,63 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 
   // 5. One round: route, drop what was delivered before, and 6. deliver (journalling).
   const runRound = async (events: SourcedEvent[]): Promise<void> => {
-    const fresh = poll ? events.filter((sourced) => !routed.has(eventKey(sourced.event))) : events
-    const ordered = store ? inRoutingOrder(fresh) : fresh
-    const limiter = store
-      ? new ReplayingLimiter(
+    // A plan over no events is empty: a run without events and state loads no routing or delivery.
+    if (events.length === 0 && !kept) return
+    const { inRoutingOrder, planNotifications } = await import('./routing/plan.js')
+    const { deliver } = await import('./delivery/deliver.js')
+    // poll mode always keeps state (in memory when the run keeps none)
+    const fresh =
+      poll && kept
+        ? events.filter((sourced) => !routed.has(kept.code.eventKey(sourced.event)))
+        : events
+    const ordered = kept ? inRoutingOrder(fresh) : fresh
+    const limiter = kept
+      ? new kept.code.ReplayingLimiter(
           options.rateLimitIntervalMs,
-          store.rateLimit ?? undefined,
+          kept.store.rateLimit ?? undefined,
           ordered,
-          store.events,
+          kept.store.events,
         )
       : undefined
     const plan = planNotifications(ordered, config, resolved.providers, routing, limiter)
     // an event without a time is recorded as arriving with the newest one
-    const fallbackMs = store ? newestTime(store, events) : 0
+    const fallbackMs = kept ? kept.code.newestTime(kept.store, events) : 0
     const delivered: Record<string, number> = {}
-    const toDeliver = store ? dropDelivered(plan.deliveries, store) : plan.deliveries
+    const toDeliver = kept ? kept.code.dropDelivered(plan.deliveries, kept.store) : plan.deliveries
     await deliver(
       { ...plan, deliveries: toDeliver },
       {
         dryRun: options.dryRun,
-        onDelivered: (delivery) => {
-          const key = plannedDeliveryKey(delivery)
-          if (key === undefined || !delivery.sourced) return
-          const time = eventTime(delivery.sourced, fallbackMs)
-          delivered[key] = time
-          journal?.append({ key, time })
-        },
+        // only a run that keeps state records its deliveries
+        onDelivered: kept
+          ? (delivery) => {
+              const key = kept.code.plannedDeliveryKey(delivery)
+              if (key === undefined || !delivery.sourced) return
+              const time = kept.code.eventTime(delivery.sourced, fallbackMs)
+              delivered[key] = time
+              journal?.append({ key, time })
+            }
+          : undefined,
       },
     )
     // a loop, not push(...): a round may have more rows than a call has arguments
     for (const decision of plan.decisions) decisions.push(decision)
     for (const warning of plan.warnings) warnings.add(warning)
     // What the next round (and the next run) must know; a dry run changes nothing.
-    if (store && limiter && !options.dryRun) {
+    if (kept && limiter && !options.dryRun) {
+      const { store, code } = kept
       Object.assign(store.deliveries, delivered)
       ordered.forEach((sourced, index) => {
         const admitted = limiter.verdicts[index]
         if (admitted === undefined) return
-        store.events[eventKey(sourced.event)] = {
-          time: eventTime(sourced, fallbackMs),
+        store.events[code.eventKey(sourced.event)] = {
+          time: code.eventTime(sourced, fallbackMs),
           admitted,
         }
       })
       store.rateLimit = limiter.snapshot()
     }
-    if (poll) for (const sourced of ordered) routed.add(eventKey(sourced.event))
+    if (poll && kept) for (const sourced of ordered) routed.add(kept.code.eventKey(sourced.event))
   }
 
   // Poll mode's own commit statuses (pending, timed out): to the commit-status providers of the
@@ -264,6 +248,8 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     read = { ...read, events: [] }
   } else {
     const { settings, states } = poll
+    const { allSettled, observeEvents, PENDING_DESCRIPTION, timeOut, timeoutDescription } =
+      await import('./routing/await.js')
     observeEvents(states, read.events, settings.sha)
     const pending = { state: 'pending', description: PENDING_DESCRIPTION } as const
     await postPollStatuses(
@@ -315,7 +301,8 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 
   // 7. Save the state (never in a dry run).
   let state: StateSize | undefined
-  if (statePath !== undefined && store) {
+  if (statePath !== undefined && kept) {
+    const { store, code } = kept
     if (options.dryRun) {
       state = {
         path: statePath,
@@ -324,12 +311,16 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
         written: false,
       }
     } else {
-      const kept = expireState(store, newestTime(store, []), options.rateLimitIntervalMs)
-      const saved = saveStateFile(statePath, kept)
+      const unexpired = code.expireState(
+        store,
+        code.newestTime(store, []),
+        options.rateLimitIntervalMs,
+      )
+      const saved = code.saveStateFile(statePath, unexpired)
       if ('severity' in saved) problems.push(saved)
       state = {
         path: statePath,
-        entries: stateEntries(kept),
+        entries: code.stateEntries(unexpired),
         bytes: 'severity' in saved ? 0 : saved.bytes,
         written: !('severity' in saved),
       }
@@ -355,7 +346,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const badInput = problems.some((p) => p.severity === 'error')
   // An awaited object that failed or timed out is a failed deployment: the step fails (exit 1),
   // with one error line per outcome naming the objects. Not in a dry run, which waits for nothing.
-  const pollFailures = pollReport && !pollReport.dryRun ? pollProblems(pollReport) : []
+  const pollFailures = pollReport && !pollReport.dryRun ? await pollProblems(pollReport) : []
   problems.push(...pollFailures)
   const exitCode = badInput
     ? 2
@@ -403,6 +394,8 @@ async function loadConfiguration(
     files.push(...found.files)
   }
   if ((options.manifestsCommand ?? '') !== '') {
+    const { readManifestsCommands } = await import('./sources/manifests-command.js')
+    const { runShellCommand } = await import('./sources/command.js')
     const rendered = await readManifestsCommands(options.manifestsCommand ?? '', {
       cwd: options.cwd,
       run: runShellCommand,
@@ -423,7 +416,7 @@ async function loadConfiguration(
   problems.push(...variables.problems)
 
   // placeholders left unresolved are reported even with no variables at all
-  const config = loadManifests(files, {
+  const config = await loadManifestsAsync(files, {
     defaultNamespace: options.namespace,
     substitute: { vars: variables.vars },
   })
@@ -450,11 +443,12 @@ function lintReport(problems: Problem[], secrets: string[]): RunReport {
 }
 
 /** The awaited objects of poll mode, or undefined (with an error) when there are none. */
-function startPoll(
+async function startPoll(
   settings: PollOptions,
   config: Config,
   problems: Problem[],
-): { settings: PollOptions; states: AwaitState[] } | undefined {
+): Promise<{ settings: PollOptions; states: AwaitState[] } | undefined> {
+  const { defaultAwaitedObjects, startAwaiting } = await import('./routing/await.js')
   const objects = settings.waitFor.length > 0 ? settings.waitFor : defaultAwaitedObjects(config)
   if (objects.length === 0) {
     problems.push({
@@ -484,6 +478,9 @@ async function deliverPollStatuses(
     dryRun: boolean
   },
 ): Promise<Decision[]> {
+  const { awaitedId, POLL_REASON_PREFIX, syntheticEvent } = await import('./routing/await.js')
+  const { planNotifications } = await import('./routing/plan.js')
+  const { deliver } = await import('./delivery/deliver.js')
   const { config } = context
   const nowMs = Date.now()
   const events = states.map((s, index) =>
@@ -517,7 +514,8 @@ async function deliverPollStatuses(
 }
 
 /** One error per poll outcome that fails the step, naming the objects. */
-function pollProblems(poll: PollReport): Problem[] {
+async function pollProblems(poll: PollReport): Promise<Problem[]> {
+  const { awaitedId, formatTimeout, objectsWith, shortSha } = await import('./routing/await.js')
   const short = shortSha(poll.sha)
   const problems: Problem[] = []
   const failed = poll.objects.filter((s) => s.outcome === 'failed')
@@ -605,6 +603,14 @@ async function openState(
     : { path, cachePrefix: prefix, restoredKey: restored.key }
 }
 
+/** The state store and its file, imported together by a run that keeps state. */
+type StateCode = typeof import('./state/store.js') & typeof import('./state/file.js')
+
+async function importState(): Promise<StateCode> {
+  const [store, file] = await Promise.all([import('./state/store.js'), import('./state/file.js')])
+  return { ...store, ...file }
+}
+
 function secretKey(secret: { metadata: { namespace: string; name: string } }): string {
   return `${secret.metadata.namespace}/${secret.metadata.name}`
 }
@@ -678,7 +684,11 @@ async function readEvents(options: RunOptions, host: RunHost, config: Config): P
     read.ignored.trace += part.ignored.trace
   }
   if (options.events.length > 0) {
-    const readUrl = (url: string) => readEventUrl(url, { token })
+    const { readEventFiles } = await import('./sources/event-files.js')
+    const readUrl = async (url: string) => {
+      const { readEventUrl } = await import('./sources/url.js')
+      return readEventUrl(url, { token })
+    }
     const readArtifact = async (name: string, runId: string | undefined) => {
       const { readArtifactEvents } = await import('./sources/artifact.js')
       return readArtifactEvents(name, runId, { token: options.githubToken, env: host.env })
@@ -687,14 +697,19 @@ async function readEvents(options: RunOptions, host: RunHost, config: Config): P
   }
   if (command !== '') {
     // the process's environment, not host.env: the CLI hides it only from the dispatch reader
+    const { readEventsCommand } = await import('./sources/command.js')
     add(await readEventsCommand(command, { cwd: options.cwd, info: host.info }))
   }
   return read
 }
 
 async function readDispatchEvents(host: RunHost): Promise<ReadEvents> {
-  const dispatch = await readDispatchPayload(host.env)
-  if (dispatch) return dispatch
+  // Only a repository_dispatch run has a payload (the reader checks again, and for the file).
+  if (host.env.GITHUB_EVENT_NAME === 'repository_dispatch') {
+    const { readDispatchPayload } = await import('./sources/dispatch.js')
+    const dispatch = await readDispatchPayload(host.env)
+    if (dispatch) return dispatch
+  }
   host.info(
     'No events: `events` and `events-command` are empty and this run was not triggered by repository_dispatch.',
   )

@@ -8,14 +8,15 @@
 
 export type ScanResult = { ok: true; end: number } | { ok: false; at: number; reason: string }
 
-const OPEN_OBJECT = 0x7b // {
-const CLOSE_OBJECT = 0x7d // }
-const OPEN_ARRAY = 0x5b // [
-const CLOSE_ARRAY = 0x5d // ]
-const QUOTE = 0x22 // "
-const BACKSLASH = 0x5c // \
-const COMMA = 0x2c // ,
-const COLON = 0x3a // :
+// the structural characters, shared with stream.ts
+export const OPEN_OBJECT = 0x7b // {
+export const CLOSE_OBJECT = 0x7d // }
+export const OPEN_ARRAY = 0x5b // [
+export const CLOSE_ARRAY = 0x5d // ]
+export const QUOTE = 0x22 // "
+export const BACKSLASH = 0x5c // \
+export const COMMA = 0x2c // ,
+export const COLON = 0x3a // :
 const MINUS = 0x2d // -
 const DOT = 0x2e // .
 

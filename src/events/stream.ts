@@ -18,7 +18,19 @@
  * stops there, without reading (or holding) the rest of it.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
-import { describeAt, scanJsonValue, skipJsonWhitespace } from './json-scan.js'
+import {
+  BACKSLASH,
+  CLOSE_ARRAY,
+  CLOSE_OBJECT,
+  COLON,
+  COMMA,
+  describeAt,
+  OPEN_ARRAY,
+  OPEN_OBJECT,
+  QUOTE,
+  scanJsonValue,
+  skipJsonWhitespace,
+} from './json-scan.js'
 
 /** The largest single value (line, list item, document), in UTF-16 code units. */
 export const MAX_VALUE_CHARS = 16 * 1024 * 1024
@@ -72,15 +84,6 @@ interface Unit {
 }
 
 const TOO_LARGE = Symbol('too large')
-
-const OPEN_OBJECT = 0x7b // {
-const CLOSE_OBJECT = 0x7d // }
-const OPEN_ARRAY = 0x5b // [
-const CLOSE_ARRAY = 0x5d // ]
-const QUOTE = 0x22 // "
-const BACKSLASH = 0x5c // \
-const COMMA = 0x2c // ,
-const COLON = 0x3a // :
 
 /**
  * A bracket, or a string (group 1 set when its closing quote is in the text; otherwise it goes on

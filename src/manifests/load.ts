@@ -5,7 +5,8 @@
  * Each problem is reported once, on the file and line of the field at fault, and only the object
  * at fault is left out: a bad document never stops the others from loading.
  */
-import { RE2JS } from 're2js'
+import { createRequire } from 'node:module'
+import type { RE2JS } from 're2js'
 import { isKnownType, PROVIDER_TYPES } from '../providers/registry.js'
 import { parseGoDuration } from '../util/duration.js'
 import {
@@ -81,6 +82,10 @@ interface Loader {
   secrets: Map<string, Secret>
   objects: Map<string, FluxObject>
   unreadableSecrets: Map<string, UnreadableSecret>
+  /** the RE2 engine, or undefined when it is not loaded (see `loadManifestsAsync`) */
+  regexEngine: () => RegexEngine | undefined
+  /** set when an Alert had patterns to compile and `regexEngine` gave none */
+  neededRegexEngine: boolean
 }
 
 /** One object being loaded: its document, identity and a way to report on its fields. */
@@ -97,7 +102,69 @@ interface Subject {
   fail(path: FieldPath, message: string): void
 }
 
+// ---------------------------------------------------------------------------------------------
+// The RE2 engine
+//
+// re2js (150 KB, a third of what a run would load) compiles only the inclusion and exclusion lists
+// of Alerts, which few configurations have; start-up time (design.md §5) counts every module a run
+// loads, so the engine is imported only when a run has patterns to compile.
+
+type RegexEngine = typeof RE2JS
+
+let regexEngine: RegexEngine | undefined
+
+async function importRegexEngine(): Promise<RegexEngine> {
+  regexEngine ??= (await import('re2js')).RE2JS
+  return regexEngine
+}
+
+/**
+ * The engine, loaded synchronously: `require` finds re2js in `node_modules`, which a checkout has
+ * (tests, tools) and the bundled Action does not, hence `loadManifestsAsync` there.
+ */
+function requireRegexEngine(): RegexEngine {
+  regexEngine ??= (createRequire(import.meta.url)('re2js') as typeof import('re2js')).RE2JS
+  return regexEngine
+}
+
+/**
+ * Whether a file may hold an Alert with an inclusion or exclusion list. Only a hint to import the
+ * engine before loading: a field name that no text spells out (substituted into a key, written
+ * with YAML escapes) is caught by the loader itself, which then loads again with the engine.
+ */
+function mayHaveMessageFilters(file: ManifestFile): boolean {
+  return file.text.includes('clusionList')
+}
+
+/**
+ * `loadManifests` for the Action and the CLI: imports the RE2 engine first when some Alert may
+ * have patterns, and otherwise never. Same result, same problems.
+ */
+export async function loadManifestsAsync(
+  files: readonly ManifestFile[],
+  options: LoadOptions,
+): Promise<Config> {
+  if (regexEngine === undefined && files.some(mayHaveMessageFilters)) await importRegexEngine()
+  const first = load(files, options, () => regexEngine)
+  if (!first.neededRegexEngine) return first.config
+  // The hint missed a list: loading is a pure function of its inputs, so load again.
+  const engine = await importRegexEngine()
+  return load(files, options, () => engine).config
+}
+
+/**
+ * Loads synchronously; when an Alert has patterns and the engine is not imported yet, it is
+ * `require`d from `node_modules` (see `requireRegexEngine`).
+ */
 export function loadManifests(files: readonly ManifestFile[], options: LoadOptions): Config {
+  return load(files, options, requireRegexEngine).config
+}
+
+function load(
+  files: readonly ManifestFile[],
+  options: LoadOptions,
+  engine: () => RegexEngine | undefined,
+): { config: Config; neededRegexEngine: boolean } {
   const loader: Loader = {
     options,
     problems: [],
@@ -107,6 +174,8 @@ export function loadManifests(files: readonly ManifestFile[], options: LoadOptio
     secrets: new Map(),
     objects: new Map(),
     unreadableSecrets: new Map(),
+    regexEngine: engine,
+    neededRegexEngine: false,
   }
   for (const file of files) {
     const parsed = parseYamlDocuments(file.path, file.text, { version: '1.1' })
@@ -134,7 +203,7 @@ export function loadManifests(files: readonly ManifestFile[], options: LoadOptio
     ),
   }
   if (loader.unreadableSecrets.size > 0) config.unreadableSecrets = byKey(loader.unreadableSecrets)
-  return config
+  return { config, neededRegexEngine: loader.neededRegexEngine }
 }
 
 function compare(a: string, b: string): number {
@@ -313,9 +382,9 @@ function loadAlert(loader: Loader, subject: Subject, version: ApiVersion): void 
       providerRef: { name: parsed.providerRef.name },
       eventSeverity: parsed.eventSeverity ?? 'info',
       eventSources,
-      inclusionList: compilePatterns(subject, 'inclusion', inclusion),
+      inclusionList: compilePatterns(loader, subject, 'inclusion', inclusion),
       hasInclusionList: inclusion.length > 0,
-      exclusionList: compilePatterns(subject, 'exclusion', parsed.exclusionList ?? []),
+      exclusionList: compilePatterns(loader, subject, 'exclusion', parsed.exclusionList ?? []),
       eventMetadata: parsed.eventMetadata ?? {},
       summary: parsed.summary ?? '',
       suspend: parsed.suspend ?? false,
@@ -330,14 +399,22 @@ function loadAlert(loader: Loader, subject: Subject, version: ApiVersion): void 
  * reported with the controller's words and left out, as the controller skips it at each event.
  */
 function compilePatterns(
+  loader: Loader,
   subject: Subject,
   which: 'inclusion' | 'exclusion',
   patterns: readonly string[],
 ): CompiledPattern[] {
   const compiled: CompiledPattern[] = []
+  if (patterns.length === 0) return compiled
+  const engine = loader.regexEngine()
+  if (engine === undefined) {
+    // this load is thrown away (see `loadManifestsAsync`)
+    loader.neededRegexEngine = true
+    return compiled
+  }
   patterns.forEach((source, i) => {
     try {
-      compiled.push({ source, regex: RE2JS.compile(source) })
+      compiled.push({ source, regex: engine.compile(source) })
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error)
       subject.fail(

@@ -33,7 +33,12 @@ export function annotate(
   for (const problem of problems) {
     const properties: AnnotationProperties = { title: TITLE }
     const location = problem.location
-    if (location) {
+    let message = problem.message
+    if (location && !isRepositoryFile(location.file)) {
+      // a URL, an artifact, standard input or a command's output: no file GitHub could show, so
+      // the place goes into the message instead
+      message = `${problemLocation(problem)}: ${message}`
+    } else if (location) {
       properties.file = workspaceRelative(location.file, options.workspace)
       if (location.line !== undefined) {
         properties.startLine = location.line
@@ -41,10 +46,21 @@ export function annotate(
         if (location.column !== undefined) properties.startColumn = location.column
       }
     }
-    if (problem.severity === 'error') core.error(problem.message, properties)
-    else if (problem.severity === 'notice' && core.notice) core.notice(problem.message, properties)
-    else core.warning(problem.message, properties)
+    if (problem.severity === 'error') core.error(message, properties)
+    else if (problem.severity === 'notice' && core.notice) core.notice(message, properties)
+    else core.warning(message, properties)
   }
+}
+
+/**
+ * Whether a problem's `file` is a path in the repository, rather than the label of a source that
+ * is not a file there: `https://…`, `artifact:<name>/<path>`, `stdin`, `events-command`,
+ * `manifests-command[1]`.
+ */
+export function isRepositoryFile(label: string): boolean {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(label)) return false
+  if (label === 'stdin' || label === 'events-command') return false
+  return !/^manifests-command\[\d+\]$/.test(label)
 }
 
 /**

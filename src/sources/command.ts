@@ -166,7 +166,7 @@ export async function runShellCommand(
 }
 
 /** The last non-blank lines of `text`, joined on one line. */
-function lastLines(text: string, count: number): string {
+export function lastLines(text: string, count: number): string {
   return text
     .split(/\r?\n/)
     .map((line) => line.trim())

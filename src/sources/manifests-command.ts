@@ -10,6 +10,7 @@
  */
 import type { ManifestFile } from '../manifests/load.js'
 import type { Problem } from '../manifests/model.js'
+import { lastLines } from './command.js'
 
 export const MANIFESTS_COMMAND_LABEL = 'manifests-command'
 
@@ -91,14 +92,4 @@ function shorten(command: string): string {
   return command.length <= COMMAND_CHARS_IN_PROBLEM
     ? command
     : `${command.slice(0, COMMAND_CHARS_IN_PROBLEM - 1)}…`
-}
-
-/** The last non-blank lines of `text`, joined on one line. */
-function lastLines(text: string, count: number): string {
-  return text
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '')
-    .slice(-count)
-    .join(' / ')
 }

@@ -131,8 +131,11 @@ export function journalLine(record: JournalRecord): string {
 
 /** The state with the journal's deliveries added (a new object; `state` is not changed). */
 export function mergeJournal(state: StateStore, records: readonly JournalRecord[]): StateStore {
-  const deliveries = { ...state.deliveries }
-  for (const record of records) deliveries[record.key] = record.time
+  // fromEntries defines own properties, so even a key such as `__proto__` is kept as data
+  const deliveries = Object.fromEntries([
+    ...Object.entries(state.deliveries),
+    ...records.map((record) => [record.key, record.time] as const),
+  ])
   return { ...state, deliveries }
 }
 

@@ -89,10 +89,10 @@ describe('events from an artifact', () => {
       )
     }
 
-    // the text file is an error annotation naming it inside the artifact (`:` escaped as the
-    // runner's command syntax wants), so the step fails
+    // the text file is an error naming it inside the artifact: no repository file, so the place
+    // is in the message rather than a `file=` GitHub could not show; the step fails
     expect(result.annotations).toContain(
-      '::error title=flux-notify,file=artifact%3Aflux-events/exported-by.txt,line=1::not JSON or YAML events (expected Flux events, a Kubernetes Event list or a repository_dispatch payload)',
+      '::error title=flux-notify::artifact:flux-events/exported-by.txt:1: not JSON or YAML events (expected Flux events, a Kubernetes Event list or a repository_dispatch payload)',
     )
     expect(result.code).toBe(1)
 

@@ -106,8 +106,9 @@ async function runWith(
   defer: Defer,
   manifests: string,
   secrets: Record<string, unknown>,
+  events = EVENTS,
 ): Promise<Run> {
-  const repo = await writeRepo({ 'flux/notifications.yaml': manifests, 'events.json': EVENTS })
+  const repo = await writeRepo({ 'flux/notifications.yaml': manifests, 'events.json': events })
   defer(() => rm(repo, { recursive: true, force: true }))
   const started = Date.now()
   const result = await runAction({
@@ -120,7 +121,6 @@ async function runWith(
     },
   })
   const elapsedMs = Date.now() - started
-  console.log(result.code, result.outputs.results, result.stdout.slice(-3000), result.stderr)
   const rows = JSON.parse(result.outputs.results ?? '[]') as Array<Record<string, string>>
   const row = (name: string) => {
     const found = rows.find((r) => r.provider === `flux-system/${name}`)
@@ -437,30 +437,13 @@ async function runGitHub(
 ): Promise<Run & { healthy: Recorder }> {
   const healthy = await startRecorder()
   defer(() => healthy.close())
-  const repo = await writeRepo({
-    'flux/notifications.yaml': githubManifests(github, healthy.url, timeout),
-    'events.json': events,
-  })
-  defer(() => rm(repo, { recursive: true, force: true }))
-  const started = Date.now()
-  const result = await runAction({
-    cwd: repo,
-    inputs: {
-      manifests: 'flux',
-      events: 'events.json',
-      secrets: JSON.stringify(GITHUB_SECRETS),
-      'github-token': '',
-    },
-  })
-  const elapsedMs = Date.now() - started
-  console.log(result.code, result.outputs.results, result.stdout.slice(-3000), result.stderr)
-  const rows = JSON.parse(result.outputs.results ?? '[]') as Array<Record<string, string>>
-  const row = (name: string) => {
-    const found = rows.find((r) => r.provider === `flux-system/${name}`)
-    expect(found, `a results row for ${name}`).toBeDefined()
-    return found!
-  }
-  return { result, elapsedMs, rows, row, healthy }
+  const run = await runWith(
+    defer,
+    githubManifests(github, healthy.url, timeout),
+    GITHUB_SECRETS,
+    events,
+  )
+  return { ...run, healthy }
 }
 
 async function fakeGitHub(defer: Defer, options: Parameters<typeof startFakeGitHub>[0] = {}) {

@@ -48,7 +48,7 @@ function bodies(path: string): Array<Record<string, unknown>> {
 
 /** The error annotations of problems (not the failed deliveries, not the step's failure line). */
 function errors(result: ActionResult): string[] {
-  return result.annotations.filter((a) => a.startsWith('::error title=flux-notify,'))
+  return result.annotations.filter((a) => /^::error title=flux-notify[,:]/.test(a))
 }
 
 /** An Alert on every Kustomization of flux-system, for `provider`. */

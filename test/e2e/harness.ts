@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { mkdtemp, readFile, writeFile, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { expect } from 'vitest'
@@ -34,19 +34,16 @@ function baseEnv(): Record<string, string> {
   }
 }
 
-function runNode(
+/** Starts `node <script>` and collects its output; `exited` settles when it has exited. */
+function spawnNode(
   script: string,
   args: string[],
   env: Record<string, string>,
   cwd: string,
   stdin?: string,
-): Promise<ProcessResult> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, script), ...args], {
-      cwd,
-      env,
-      stdio: 'pipe',
-    })
+): { child: ChildProcess; exited: Promise<ProcessResult> } {
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], { cwd, env, stdio: 'pipe' })
+  const exited = new Promise<ProcessResult>((resolvePromise, reject) => {
     let stdout = ''
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
@@ -55,6 +52,17 @@ function runNode(
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }))
     child.stdin.end(stdin ?? '')
   })
+  return { child, exited }
+}
+
+function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  cwd: string,
+  stdin?: string,
+): Promise<ProcessResult> {
+  return spawnNode(script, args, env, cwd, stdin).exited
 }
 
 /** Parses the `name<<delimiter\nvalue\ndelimiter` entries @actions/core writes to GITHUB_OUTPUT. */
@@ -78,41 +86,8 @@ export interface ActionRun {
   cwd?: string
 }
 
-export async function runAction({
-  inputs,
-  env = {},
-  cwd = ROOT,
-}: ActionRun): Promise<ActionResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'flux-notify-e2e-'))
-  try {
-    const outputFile = join(dir, 'output')
-    const summaryFile = join(dir, 'summary')
-    await writeFile(outputFile, '')
-    await writeFile(summaryFile, '')
-    const fullEnv: Record<string, string> = {
-      ...baseEnv(),
-      GITHUB_ACTIONS: 'true',
-      GITHUB_OUTPUT: outputFile,
-      GITHUB_STEP_SUMMARY: summaryFile,
-      GITHUB_WORKSPACE: cwd,
-      RUNNER_TEMP: dir,
-      GITHUB_REPOSITORY: 'stefanprodan/podinfo',
-      ...env,
-    }
-    for (const [name, value] of Object.entries(inputs)) {
-      fullEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
-    }
-    const result = await runNode('dist/index.js', [], fullEnv, cwd)
-    const annotations = result.stdout.split('\n').filter((l) => /^::(error|warning|notice)/.test(l))
-    return {
-      ...result,
-      outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8'),
-      annotations,
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true })
-  }
+export function runAction(run: ActionRun): Promise<ActionResult> {
+  return startAction(run).result
 }
 
 export function runCli(
@@ -196,37 +171,19 @@ export function startAction({ inputs, env = {}, cwd = ROOT }: ActionRun): Starte
   for (const [name, value] of Object.entries(inputs)) {
     fullEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value
   }
-  const child = spawn(process.execPath, [join(ROOT, 'dist/index.js')], {
-    cwd,
-    env: fullEnv,
-    stdio: 'pipe',
-  })
-  const result = new Promise<ActionResult>((resolvePromise, reject) => {
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      void (async () => {
-        try {
-          const annotations = stdout.split('\n').filter((l) => /^::(error|warning|notice)/.test(l))
-          resolvePromise({
-            code,
-            stdout,
-            stderr,
-            outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-            summary: await readFile(summaryFile, 'utf8'),
-            annotations,
-          })
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)))
-        } finally {
-          await rm(dir, { recursive: true, force: true })
-        }
-      })()
-    })
-    child.stdin.end('')
-  })
+  const { child, exited } = spawnNode('dist/index.js', [], fullEnv, cwd)
+  const result = (async (): Promise<ActionResult> => {
+    try {
+      const ended = await exited
+      return {
+        ...ended,
+        outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+        summary: await readFile(summaryFile, 'utf8'),
+        annotations: ended.stdout.split('\n').filter((l) => /^::(error|warning|notice)/.test(l)),
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })()
   return { child, result }
 }

@@ -1,14 +1,16 @@
 /**
- * What scripts/bundle.mjs keeps off the start-up path (design.md §5: start-up under 2× `node -e ''`):
- * the modules `node dist/index.js` loads before it runs (its static imports, followed through the
- * chunks) must not hold undici, `@actions/http-client`, `@actions/exec`, zod's full build or
- * yaml's CommonJS build; and `@actions/core`'s stand-ins behave as the real package does.
+ * What scripts/bundle.mjs and the lazy imports keep off the start-up path (design.md §5: start-up
+ * under 2× `node -e ''`): the modules `node dist/index.js` loads before it runs (its static
+ * imports, followed through the chunks) must not hold undici, `@actions/http-client`,
+ * `@actions/exec`, zod's full build, yaml's CommonJS build, the RE2 engine or the glob packages;
+ * a run of the examples with no events loads neither RE2 nor globbing; and `@actions/core`'s
+ * stand-ins behave as the real package does.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import * as core from '@actions/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -92,6 +94,10 @@ describe('the start-up path of dist/index.js', () => {
       'node_modules/@actions/core/lib/oidc-utils.js',
       'node_modules/zod/v4/classic/',
       'node_modules/yaml/dist/',
+      'node_modules/re2js/',
+      'node_modules/tinyglobby/',
+      'node_modules/fdir/',
+      'node_modules/picomatch/',
     ]) {
       expect(inputs.filter((input) => input.startsWith(unwanted))).toEqual([])
     }
@@ -102,6 +108,52 @@ describe('the start-up path of dist/index.js', () => {
     expect(all).toContain('node_modules/@actions/core/lib/oidc-utils.js')
     expect(all).toContain('node_modules/@actions/core/lib/platform.js')
   })
+
+  it('still bundles RE2 and tinyglobby, for runs that need them', () => {
+    const all = Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs))
+    expect(all.some((input) => input.startsWith('node_modules/re2js/'))).toBe(true)
+    expect(all.some((input) => input.startsWith('node_modules/tinyglobby/'))).toBe(true)
+  })
+
+  it('loads neither RE2 nor the glob packages for the examples with no events', async () => {
+    // The examples' Alerts have no inclusion or exclusion list and `manifests` is a directory.
+    const loadedFile = path.join(dir, 'loaded.txt')
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      INPUT_MANIFESTS: 'manifests',
+      GITHUB_OUTPUT: path.join(dir, 'output'),
+      GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+      BENCH_LOADED_FILE: loadedFile,
+    }
+    for (const name of ['GITHUB_EVENT_NAME', 'GITHUB_EVENT_PATH', 'INPUT_EVENTS']) delete env[name]
+    // @actions/core appends to these files and wants them to exist, as the runner makes them
+    await writeFile(env.GITHUB_OUTPUT!, '')
+    await writeFile(env.GITHUB_STEP_SUMMARY!, '')
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', path.join(ROOT, 'bench/load-recorder.mjs'), path.join(dir, 'index.js')],
+      { cwd: path.join(ROOT, 'examples'), env },
+    )
+    const loaded = new Set(
+      (await readFile(loadedFile, 'utf8'))
+        .split('\n')
+        .filter((url) => url !== '')
+        .map((url) => fileURLToPath(url)),
+    )
+    const loadedInputs = Object.entries(metafile.outputs)
+      .filter(([output]) => loaded.has(path.resolve(ROOT, output)))
+      .flatMap(([, output]) => Object.keys(output.inputs))
+    // the run did load the bundle (and through it, the manifest loader)
+    expect(loadedInputs).toContain('src/manifests/load.ts')
+    for (const unwanted of [
+      'node_modules/re2js/',
+      'node_modules/tinyglobby/',
+      'node_modules/fdir/',
+      'node_modules/picomatch/',
+    ]) {
+      expect(loadedInputs.filter((input) => input.startsWith(unwanted))).toEqual([])
+    }
+  }, 60_000)
 })
 
 describe("@actions/core's stand-ins", () => {

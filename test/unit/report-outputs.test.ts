@@ -184,6 +184,32 @@ describe('annotate', () => {
     ])
   })
 
+  it('puts the place of a source that is no repository file into the message instead', () => {
+    const sink = recorder()
+    const at = (file: string, line?: number): Problem => ({
+      severity: 'error',
+      message: 'not a Flux event',
+      location: line === undefined ? { file } : { file, line },
+    })
+    annotate(
+      [
+        at('artifact:flux-events/events.json', 4),
+        at('https://example.com/events.json'),
+        at('stdin', 2),
+        at('events-command', 9),
+        at('manifests-command[2]', 12),
+      ],
+      sink,
+    )
+    expect(sink.calls.map((c) => [c.message, c.properties])).toEqual([
+      ['artifact:flux-events/events.json:4: not a Flux event', { title: 'flux-notify' }],
+      ['https://example.com/events.json: not a Flux event', { title: 'flux-notify' }],
+      ['stdin:2: not a Flux event', { title: 'flux-notify' }],
+      ['events-command:9: not a Flux event', { title: 'flux-notify' }],
+      ['manifests-command[2]:12: not a Flux event', { title: 'flux-notify' }],
+    ])
+  })
+
   it('makes absolute paths inside the workspace relative, as GitHub needs them', () => {
     const sink = recorder()
     annotate(
