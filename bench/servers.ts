@@ -9,6 +9,12 @@
  *
  * Both record each request with the time it arrived and the time its answer was finished, so the
  * benchmark can count requests and measure the span of the delivery stage from the server side.
+ *
+ * The latency is the whole time to answer, as a remote host's would be: the proxy passes a
+ * request on as soon as it arrives and answers `latencyMs` after its arrival (or when the fake has
+ * answered, if that is later). Sleeping first and then waiting for the fake would add the fake's
+ * own time (and its queue, when it is busy) to every answer, on top of the latency the bound
+ * counts.
  */
 import { Agent, createServer, request as httpRequest } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -104,28 +110,27 @@ export async function startLatencyReceiver(latencyMs: number): Promise<LatencySe
   return { ...server, requests }
 }
 
-/** The fake GitHub behind a proxy that adds `latencyMs` to every answer. */
+/** The fake GitHub behind a proxy that answers every request `latencyMs` after it arrived. */
 export async function startLatencyGitHub(latencyMs: number): Promise<LatencyGitHub> {
   const fake: FakeGitHub = await startFakeGitHub()
   const upstream = new URL(fake.url)
   const agent = new Agent({ keepAlive: true, maxSockets: 64 })
   const requests: TimedRequest[] = []
   let origin = ''
-  const server = await listen(async (request, response, body) => {
-    await sleep(latencyMs)
-    const headers = { ...request.headers, host: upstream.host }
-    const answer = await new Promise<{
-      status: number
-      headers: IncomingMessage['headers']
-      body: Buffer
-    }>((resolve, reject) => {
-      const forward = httpRequest(
+  interface Answer {
+    status: number
+    headers: IncomingMessage['headers']
+    body: Buffer
+  }
+  const forward = (request: IncomingMessage, body: Buffer, attempt = 1): Promise<Answer> =>
+    new Promise<Answer>((resolve, reject) => {
+      const out = httpRequest(
         {
           host: upstream.hostname,
           port: upstream.port,
           method: request.method,
           path: request.url,
-          headers,
+          headers: { ...request.headers, host: upstream.host },
           agent,
         },
         (res) => {
@@ -135,9 +140,18 @@ export async function startLatencyGitHub(latencyMs: number): Promise<LatencyGitH
           )
         },
       )
-      forward.on('error', reject)
-      forward.end(body)
+      out.on('error', (error: NodeJS.ErrnoException) => {
+        // The fake closed an idle kept-alive connection just as it was reused: the request never
+        // reached it, so sending it again is safe (Node's documented `reusedSocket` check).
+        // Answering 500 instead would make the client retry, counting one request twice.
+        if (out.reusedSocket && error.code === 'ECONNRESET' && attempt === 1) {
+          forward(request, body, 2).then(resolve, reject)
+        } else reject(error)
+      })
+      out.end(body)
     })
+  const server = await listen(async (request, response, body) => {
+    const [answer] = await Promise.all([forward(request, body), sleep(latencyMs)])
     const out: Record<string, string> = {}
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value === undefined || name === 'connection' || name === 'keep-alive') continue

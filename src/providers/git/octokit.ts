@@ -25,11 +25,19 @@ const RATE_LIMIT_RETRIES = 2
 const RATE_LIMIT_MAX_WAIT_SECONDS = 60
 
 /**
- * A stand-in for a Bottleneck group that runs every job at once. plugin-throttling otherwise
- * queues every write of the process through one group spaced a second apart (and
- * notification-triggering writes three seconds apart); the controller sends statuses as they
- * come, and delivery already bounds concurrency per provider. Rate limits are still handled: a
- * 403/429 rate-limit answer is retried by the plugin's retry limiter, which this does not touch.
+ * Stand-ins for the Bottleneck limiters plugin-throttling queues every request through.
+ *
+ * Bottleneck's in-process store yields to the event loop with a `setTimeout` at each step of a
+ * job (submit, register, run, free): several milliseconds per request even when nothing waits,
+ * about a fifth of a request's time against a host 50 ms away. Delivery already bounds how many
+ * requests are in flight (`DEFAULT_CONCURRENCY` in delivery/deliver.ts, below the plugin's 10),
+ * and the controller sends statuses as they come, so no group needs to queue anything:
+ *
+ * - `write` and `notifications` would space every write of the process a second (three seconds)
+ *   apart; `global` would cap requests at 10 in flight. Each runs its job at once here.
+ * - `retryLimiter` is what retries a rate-limited answer: it keeps Bottleneck's contract as the
+ *   plugin uses it (a `failed` listener returns the milliseconds to wait before trying again, or
+ *   nothing to give up), without the timer hops on the way in.
  */
 const immediateGroup = {
   key: () => ({
@@ -39,6 +47,30 @@ const immediateGroup = {
       ...args: unknown[]
     ): Promise<T> => job(...args),
   }),
+}
+
+type FailedListener = (error: unknown, info: { args: unknown[]; retryCount: number }) => unknown
+
+function immediateRetryLimiter() {
+  const listeners: FailedListener[] = []
+  return {
+    on(event: string, listener: FailedListener): void {
+      if (event === 'failed') listeners.push(listener)
+    },
+    async schedule<T>(job: (...args: unknown[]) => Promise<T>, ...args: unknown[]): Promise<T> {
+      for (let retryCount = 0; ; retryCount++) {
+        try {
+          return await job(...args)
+        } catch (error) {
+          // like Bottleneck: the first listener answer that is not null or undefined
+          const answers = await Promise.all(listeners.map((l) => l(error, { args, retryCount })))
+          const waitMs = answers.find((answer) => answer != null)
+          if (waitMs == null) throw error
+          await new Promise((resolve) => setTimeout(resolve, ~~Number(waitMs)))
+        }
+      }
+    },
+  }
 }
 
 /**
@@ -94,6 +126,9 @@ export async function createOctokit(
         onSecondaryRateLimit: onLimit('secondary'),
         write: immediateGroup as never,
         notifications: immediateGroup as never,
+        // read by the plugin like `write`, though its type does not declare them; the retry
+        // limiter is one per client, as the plugin's own would be
+        ...({ global: immediateGroup, retryLimiter: immediateRetryLimiter() } as object),
       },
     },
     retry,
