@@ -26,10 +26,17 @@ const deferActionsCoreExtras = {
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, (args) => {
       if (!/[\\/]@actions[\\/]core[\\/]lib[\\/]core\.js$/.test(args.importer)) return undefined
-      return { path: join(dirname(args.importer), args.path), namespace: 'actions-core-deferred' }
+      // The path names the stand-in without the checkout's location: esbuild hashes the paths of
+      // plugin namespaces as they are, and dist/ must come out the same in any directory.
+      return {
+        path: `@actions/core/lib/${args.path.slice(2)}`,
+        namespace: 'actions-core-deferred',
+        pluginData: { resolveDir: dirname(args.importer) },
+      }
     })
     pluginBuild.onLoad({ filter: /.*/, namespace: 'actions-core-deferred' }, (args) => {
-      const real = JSON.stringify(args.path)
+      // resolved from the real module's directory, outside this namespace: the package's file
+      const real = JSON.stringify(`./${args.path.split('/').pop()}`)
       const contents = args.path.endsWith('oidc-utils.js')
         ? [
             `export class OidcClient {`,
@@ -52,7 +59,7 @@ const deferActionsCoreExtras = {
             `  return real.getDetails()`,
             `}`,
           ]
-      return { contents: contents.join('\n'), resolveDir: dirname(args.path), loader: 'js' }
+      return { contents: contents.join('\n'), resolveDir: args.pluginData.resolveDir, loader: 'js' }
     })
   },
 }
