@@ -3,12 +3,14 @@
  * step. Anything thrown is caught here and becomes one line, never a stack trace.
  */
 import * as core from '@actions/core'
-import { createReadStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { join } from 'node:path'
 import { readActionInputs } from './inputs.js'
 import { OptionError } from './options.js'
 import { runPipeline, type RunReport } from './pipeline.js'
 import { annotate, lintTotals } from './report/annotate.js'
-import { actionOutputs } from './report/outputs.js'
+import { actionOutputs, resultsJsonPieces } from './report/outputs.js'
+import type { Decision } from './results.js'
 import { renderSummary } from './report/summary.js'
 import { renderTable } from './report/table.js'
 import { objectsWith } from './routing/await.js'
@@ -37,6 +39,13 @@ export async function run(): Promise<void> {
     else core.info(renderTable(report.decisions))
     for (const [name, value] of Object.entries(actionOutputs(report.decisions, report.poll))) {
       core.setOutput(name, value)
+    }
+    if (report.mode !== 'lint' && process.env.RUNNER_TEMP) {
+      try {
+        core.setOutput('results-file', await writeResultsFile(report.decisions, process.env))
+      } catch (error) {
+        core.warning(`results-file: could not write it: ${oneLine(error)}`)
+      }
     }
     if (process.env.GITHUB_STEP_SUMMARY) {
       await core.summary
@@ -80,6 +89,31 @@ function failureMessage(report: RunReport): string {
     if (timedOut.length > 0) parts.push(`timed out waiting for: ${timedOut.join(', ')}`)
   }
   return `${parts.join('; ') || 'failed'}; see the summary`
+}
+
+/**
+ * Every decision as JSON in a file of the runner's temp directory, written in pieces (the
+ * `results` output holds only what fits GitHub's output limit). Named after the step, so two
+ * flux-notify steps of a job do not overwrite each other.
+ */
+async function writeResultsFile(
+  decisions: readonly Decision[],
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
+  const step = (env.GITHUB_ACTION ?? String(process.pid)).replace(/[^A-Za-z0-9_.-]/g, '_')
+  const path = join(env.RUNNER_TEMP ?? '', `flux-notify-results-${step}.json`)
+  const file = createWriteStream(path)
+  const done = new Promise<void>((resolve, reject) => {
+    file.on('finish', resolve)
+    file.on('error', reject)
+  })
+  for (const piece of resultsJsonPieces(decisions)) {
+    if (!file.write(piece))
+      await new Promise<void>((resolve) => file.once('drain', () => resolve()))
+  }
+  file.end('\n')
+  await done
+  return path
 }
 
 function oneLine(error: unknown): string {

@@ -1,5 +1,6 @@
 /**
- * The Action's outputs: counts per outcome and `results`, every decision as JSON. Workflows parse
+ * The Action's outputs: counts per outcome and `results`, the decisions as JSON (as many as fit
+ * GitHub's output limit; `results-file` names a file with all of them). Workflows parse
  * `results` with `fromJSON`, so its shape is part of the contract: keys always in the order below,
  * absent fields left out (never `null`), whatever order the pipeline built the objects in.
  */
@@ -35,7 +36,12 @@ export type ActionOutputs = {
   unchanged: string
   skipped: string
   failed: string
+  /** the decisions as JSON, the first ones that fit GitHub's output limit (`MAX_RESULTS_CHARS`) */
   results: string
+  /** `true` when `results` holds only the first decisions (the full list is in `results-file`) */
+  'results-truncated': string
+  /** set by the Action: a JSON file in RUNNER_TEMP with every decision */
+  'results-file'?: string
   /**
    * Poll mode only: the awaited objects (`Kind/namespace/name`, one a line) that reconciled the
    * revision, failed it, or were still waiting at the timeout. Not set when not polling, which a
@@ -54,8 +60,12 @@ export function actionOutputs(decisions: readonly Decision[], poll?: PollReport)
     unchanged: String(counts.unchanged),
     skipped: String(counts.skipped),
     failed: String(counts.failed),
-    results: resultsJson(decisions),
+    results: '',
+    'results-truncated': 'false',
   }
+  const capped = cappedResultsJson(decisions, MAX_RESULTS_CHARS)
+  outputs.results = capped.json
+  outputs['results-truncated'] = String(capped.rows < decisions.length)
   if (poll) {
     outputs.succeeded = objectsWith(poll, 'succeeded').join('\n')
     outputs['failed-objects'] = objectsWith(poll, 'failed').join('\n')
@@ -81,6 +91,32 @@ export function resultEntry(decision: Decision): Record<string, unknown> {
     if (!listed.has(key) && value !== undefined) entry[key] = value
   }
   return entry
+}
+
+/**
+ * GitHub keeps at most 1 MB of outputs per job, counted in UTF-16 (two bytes a character): the
+ * `results` output stays under that with room for the counts and a few more outputs.
+ */
+export const MAX_RESULTS_CHARS = 400_000
+
+/**
+ * The first decisions whose JSON array fits in `maxChars` characters (whole rows only, in order),
+ * and how many that is. `resultsJson` when everything fits.
+ */
+export function cappedResultsJson(
+  decisions: readonly Decision[],
+  maxChars: number,
+): { json: string; rows: number } {
+  let json = '['
+  let rows = 0
+  for (const decision of decisions) {
+    const row = JSON.stringify(inResultOrder(decision) ? decision : resultEntry(decision))
+    // the comma before the row, and the closing bracket
+    if (json.length + (rows > 0 ? 1 : 0) + row.length + 1 > maxChars) break
+    json += rows > 0 ? `,${row}` : row
+    rows++
+  }
+  return { json: `${json}]`, rows }
 }
 
 /** `results`: the decisions as a JSON array, the same text as `JSON.stringify` of the entries. */

@@ -275,7 +275,7 @@ function warningsSection(warnings: string[]): string[] {
 }
 
 function omittedNote(omitted: number): string {
-  return `_… and ${plural(omitted, 'more decision')} not shown (a job summary is limited to 1 MiB); the \`results\` output has all of them._`
+  return `_… and ${plural(omitted, 'more decision')} not shown (a job summary is limited to 1 MiB); the file the \`results-file\` output names has all of them._`
 }
 
 function plural(n: number, word: string): string {

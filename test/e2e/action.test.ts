@@ -4,7 +4,8 @@
  * recording receivers standing in for Slack and a webhook.
  */
 import { createHash, createHmac } from 'node:crypto'
-import { rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startFakeGitHub, type FakeGitHub } from '../servers/fake-github.js'
@@ -139,6 +140,22 @@ describe('a push run', () => {
     // Secrets: every one registered with the runner, and none printed anywhere.
     expect(maskedValues(result.stdout)).toEqual(expect.arrayContaining(ALL_SECRETS))
     expectNoSecrets(result, ALL_SECRETS)
+  })
+
+  it('writes every decision to the file named by results-file, in the runner temp dir', async () => {
+    const temp = await mkdtemp(join(tmpdir(), 'flux-notify-runner-temp-'))
+    try {
+      const result = await run({}, { RUNNER_TEMP: temp, GITHUB_ACTION: 'notify' })
+      expect(result.code).toBe(0)
+      const file = join(temp, 'flux-notify-results-notify.json')
+      expect(result.outputs['results-file']).toBe(file)
+      // everything fits the output here, so the file holds the same array
+      expect(result.outputs['results-truncated']).toBe('false')
+      expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(results(result))
+      expectNoSecrets(result, ALL_SECRETS)
+    } finally {
+      await rm(temp, { recursive: true, force: true })
+    }
   })
 
   it('writes a commit status only when it changed, across runs', async () => {

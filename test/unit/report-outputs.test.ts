@@ -4,7 +4,12 @@ import { describe, expect, it } from 'vitest'
 import type { Problem } from '../../src/manifests/model.js'
 import type { AnnotationSink } from '../../src/report/annotate.js'
 import { annotate, problemLine } from '../../src/report/annotate.js'
-import { actionOutputs } from '../../src/report/outputs.js'
+import {
+  actionOutputs,
+  cappedResultsJson,
+  MAX_RESULTS_CHARS,
+  resultsJson,
+} from '../../src/report/outputs.js'
 import type { Decision } from '../../src/results.js'
 
 describe('actionOutputs', () => {
@@ -46,7 +51,14 @@ describe('actionOutputs', () => {
   it('gives the counts as strings', () => {
     const out = actionOutputs([commitStatus, unmatched, unchanged, unchanged, failed])
     expect(out).toMatchObject({ sent: '1', unchanged: '2', skipped: '1', failed: '1' })
-    expect(Object.keys(out)).toEqual(['sent', 'unchanged', 'skipped', 'failed', 'results'])
+    expect(Object.keys(out)).toEqual([
+      'sent',
+      'unchanged',
+      'skipped',
+      'failed',
+      'results',
+      'results-truncated',
+    ])
   })
 
   it('gives zeros and an empty array for an empty run', () => {
@@ -59,7 +71,36 @@ describe('actionOutputs', () => {
       skipped: '0',
       failed: '0',
       results: '[]',
+      'results-truncated': 'false',
     })
+  })
+
+  it("keeps `results` under GitHub's output limit with the first whole decisions", () => {
+    // 3,000 decisions of ~700 characters each: about 2 MB of JSON, over the limit
+    const many: Decision[] = Array.from({ length: 3000 }, (_, i) => ({
+      ...failed,
+      reason: `attempt ${i}: ${'x'.repeat(200)}`,
+    }))
+    const out = actionOutputs(many)
+    expect(out.results.length).toBeLessThanOrEqual(MAX_RESULTS_CHARS)
+    expect(out['results-truncated']).toBe('true')
+    const kept = JSON.parse(out.results) as Array<{ reason: string }>
+    expect(kept.length).toBeGreaterThan(500)
+    expect(kept.length).toBeLessThan(many.length)
+    // the first decisions, in order, whole
+    expect(kept.map((r) => r.reason)).toEqual(many.slice(0, kept.length).map((d) => d.reason))
+    // what fits is exactly the full JSON's text up to that row
+    const all = resultsJson(many)
+    expect(all.startsWith(out.results.slice(0, -1))).toBe(true)
+  })
+
+  it('cuts nothing when everything fits', () => {
+    const few = [commitStatus, unmatched, failed]
+    expect(cappedResultsJson(few, MAX_RESULTS_CHARS)).toEqual({
+      json: resultsJson(few),
+      rows: 3,
+    })
+    expect(cappedResultsJson(few, 10)).toEqual({ json: '[]', rows: 0 })
   })
 
   it('writes results as parseable JSON with a stable key order and no absent fields', () => {

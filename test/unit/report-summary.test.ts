@@ -124,7 +124,7 @@ describe('renderSummary', () => {
     expect(rows).toHaveLength(500)
     expect(rows[499]).toContain('app-499')
     expect(md).toContain('… and 3 more decisions not shown')
-    expect(md).toContain('the `results` output has all of them')
+    expect(md).toContain('the file the `results-file` output names has all of them')
     expect(md).toContain('0 sent, 0 unchanged, 503 skipped, 0 failed')
   })
 
