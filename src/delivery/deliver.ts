@@ -29,11 +29,16 @@ import type {
   CurrentStatus,
   DesiredStatus,
 } from '../providers/types.js'
-import type { NotifierModule, ProviderModule, ResolvedProvider } from '../providers/types.js'
+import type {
+  HttpRequestSpec,
+  NotifierModule,
+  ProviderModule,
+  ResolvedProvider,
+} from '../providers/types.js'
 import { loadProvider } from '../providers/registry.js'
 import type { Plan, PlannedDelivery } from '../routing/plan.js'
 import type { Sleep } from './http.js'
-import { sendRequest } from './http.js'
+import { SendError, sendRequest } from './http.js'
 import { maskSecrets, redactUrlCredentials } from './mask.js'
 import { createLanes, createSemaphore } from './schedule.js'
 import type { Lanes, Semaphore } from './schedule.js'
@@ -122,6 +127,26 @@ function errorText(error: unknown): string {
 function reportDelivered(delivery: PlannedDelivery, options: DeliveryOptions): void {
   const { outcome } = delivery.decision
   if (outcome === 'sent' || outcome === 'unchanged') options.onDelivered?.(delivery)
+}
+
+/** The layer the controller's `postMessage` adds for a failure at each stage (reference §5.1). */
+const POST_MESSAGE_LAYERS = {
+  request: 'failed to create a new request: ',
+  execute: 'failed to execute request: ',
+  response: 'request failed: ',
+} as const
+
+/**
+ * A failed request's error text as the controller's notifier words it: the type's prefix, then
+ * the shared client's layer when the type sends through `postMessage`, then the client's text,
+ * e.g. `postMessage failed: request failed: request failed with status code 400: nope`.
+ */
+export function notifierErrorText(request: HttpRequestSpec, error: unknown): string {
+  const layer =
+    request.postMessage && error instanceof SendError && error.stage
+      ? POST_MESSAGE_LAYERS[error.stage]
+      : ''
+  return `${request.errorPrefix ?? ''}${layer}${errorText(error)}`
 }
 
 function fail(delivery: PlannedDelivery, provider: ResolvedProvider, error: unknown): void {
@@ -315,8 +340,13 @@ async function sendNotification(
     }
     const { requests } = rendered
     for (const request of requests) {
-      // the provider's proxy and TLS settings, as far as its type's client supports them
-      await sendRequest(request, { signal, sleep: run.options.sleep, connection: ready })
+      try {
+        // the provider's proxy and TLS settings, as far as its type's client supports them
+        await sendRequest(request, { signal, sleep: run.options.sleep, connection: ready })
+      } catch (error) {
+        // worded as the controller's notifier wraps it; masked by `fail` like any other error
+        throw new Error(notifierErrorText(request, error), { cause: error })
+      }
     }
     decision.outcome = 'sent'
     decision.reason = requests.length === 1 ? 'sent' : `sent (${requests.length} requests)`

@@ -11,6 +11,10 @@
  *   `POST <url> giving up after <n> attempt(s): context deadline exceeded`;
  * - a redirect loop, like Go's client, after 10 requests and without retry:
  *   `POST <url> giving up after 1 attempt(s): Post "<location>": stopped after 10 redirects`.
+ *
+ * Each `SendError` says at which stage of the controller's `postMessage` it happened, so that
+ * delivery can add the layer `postMessage` puts there (`request failed: `, …) for the types that
+ * send through it; the message itself stays the client's text, which other callers match on.
  */
 import { STATUS_CODES } from 'node:http'
 import type { HttpRequestSpec } from '../providers/types.js'
@@ -63,9 +67,24 @@ const MAX_ERROR_BODY_CHARS = 64 * 1024
 /** Go's default client header, sent unless the request sets its own. */
 const GO_USER_AGENT = 'Go-http-client/1.1'
 
+/**
+ * Where in the controller's `postMessage` (reference §5.1) a failure happens, which decides the
+ * layer it adds to the text: building the request (`failed to create a new request: `), the
+ * client's send with its retries (`failed to execute request: `), or the check of the answer
+ * (`request failed: `).
+ */
+export type SendStage = 'request' | 'execute' | 'response'
+
 /** A send that failed; the message is the user-facing text (still to be masked by the caller). */
 export class SendError extends Error {
   override name = 'SendError'
+  constructor(
+    message: string,
+    /** undefined: a failure outside the request itself (e.g. an unusable proxy setting) */
+    readonly stage?: SendStage,
+  ) {
+    super(message)
+  }
 }
 
 /** Waits `ms`, or rejects as soon as `signal` aborts. */
@@ -207,12 +226,13 @@ function prepareTarget(spec: HttpRequestSpec): Target | SendError {
   try {
     url = new URL(spec.url)
   } catch {
-    return new SendError(`parse ${JSON.stringify(shownUrl)}: invalid URL`)
+    return new SendError(`parse ${JSON.stringify(shownUrl)}: invalid URL`, 'request')
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     const scheme = url.protocol.slice(0, -1)
     return new SendError(
       `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: unsupported protocol scheme ${JSON.stringify(scheme)}`,
+      'execute',
     )
   }
   let headers: Headers
@@ -221,6 +241,7 @@ function prepareTarget(spec: HttpRequestSpec): Target | SendError {
   } catch (error) {
     return new SendError(
       `${urlErrorOp(spec.method)} ${JSON.stringify(shownUrl)}: invalid header: ${describeFetchError(error).text}`,
+      'execute',
     )
   }
   if (!headers.has('user-agent')) headers.set('user-agent', GO_USER_AGENT)
@@ -388,7 +409,10 @@ async function attemptOnce(
       if (!isSuccess || spec.checkResponse) {
         if (signal.aborted) throw error
         // read after retryablehttp handed the response over: not its error, no "giving up"
-        throw new SendError(`failed to read response body: ${describeFetchError(error).text}`)
+        throw new SendError(
+          `failed to read response body: ${describeFetchError(error).text}`,
+          'response',
+        )
       }
     }
   }
@@ -442,6 +466,7 @@ export async function sendRequest(
     new SendError(
       `${spec.method} ${shownUrl} giving up after ${attempts} attempt(s)` +
         (cause === undefined ? '' : `: ${cause}`),
+      'execute',
     )
 
   for (let attempt = 0; ; attempt++) {
@@ -469,10 +494,11 @@ export async function sendRequest(
       if (outcome.status < 200 || outcome.status >= 300) {
         throw new SendError(
           `request failed with status code ${outcome.status}: ${outcome.body.slice(0, MAX_ERROR_BODY_CHARS)}`,
+          'response',
         )
       }
       const problem = spec.checkResponse?.(outcome.status, outcome.body)
-      if (problem !== undefined) throw new SendError(problem)
+      if (problem !== undefined) throw new SendError(problem, 'response')
       return { status: outcome.status, body: outcome.body, headers: outcome.headers }
     }
 
@@ -485,7 +511,7 @@ export async function sendRequest(
       await sleep(wait, signal)
     } catch (error) {
       // retryablehttp returns the bare context error when the deadline hits between attempts
-      if (signal.aborted) throw new SendError(contextErrorText(signal))
+      if (signal.aborted) throw new SendError(contextErrorText(signal), 'execute')
       throw error
     }
   }

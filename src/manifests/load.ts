@@ -40,6 +40,7 @@ import {
   secretSchema,
   type ApiVersion,
 } from './schemas.js'
+import { labelSelectorErrors } from './label-selector.js'
 import { decodeSecretData } from './secrets.js'
 import { expand, substituteDocument, type Placeholder } from './substitute.js'
 import { providerUid } from './uid.js'
@@ -368,6 +369,7 @@ function loadAlert(loader: Loader, subject: Subject, version: ApiVersion): void 
     if (s.apiVersion !== undefined) ref.apiVersion = s.apiVersion
     return ref
   })
+  eventSources.forEach((source, i) => reportInvalidSelector(subject, source, i))
   const inclusion = parsed.inclusionList ?? []
 
   const value = withNamespace(subject)
@@ -392,6 +394,25 @@ function loadAlert(loader: Loader, subject: Subject, version: ApiVersion): void 
     raw: value,
     location: subject.doc.location,
   })
+}
+
+/**
+ * Reports each `matchLabels` entry Kubernetes would refuse as a selector. The source is kept as
+ * written: at match time it matches nothing, as the controller's does (`InvalidConfig`, reference
+ * §2.4), while the Alert's other sources still match. The controller would say so at every event
+ * reaching the source; here it is said once, at the entry's line.
+ */
+function reportInvalidSelector(subject: Subject, source: EventSourceRef, index: number): void {
+  if (source.matchLabels === undefined) return
+  // The controller names the source with its namespace defaulted to the Alert's.
+  const namespace = source.namespace || subject.metadata.namespace
+  const name = `${source.kind}/${namespace}/${source.name}`
+  for (const error of labelSelectorErrors(source.matchLabels)) {
+    subject.fail(
+      ['spec', 'eventSources', index, 'matchLabels', error.key],
+      `error using matchLabels from event source ${name}: ${error.message}; this event source matches no event`,
+    )
+  }
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Go's zero `time.Time` formatted with `time.RFC3339`. */
@@ -119,7 +120,15 @@ export const alertmanager: NotifierModule = {
       headers['Authorization'] = basicAuthorization(provider.username, provider.password)
     }
     return {
-      requests: [{ method: 'POST', url: provider.address, headers, body: alertmanagerBody(event) }],
+      requests: [
+        {
+          method: 'POST',
+          url: provider.address,
+          headers,
+          body: alertmanagerBody(event),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
+        },
+      ],
     }
   },
 }

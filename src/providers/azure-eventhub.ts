@@ -269,6 +269,8 @@ export function eventHubRequest(
     url: `${resource}/messages?${REST_QUERY}`,
     headers: { 'Content-Type': REST_CONTENT_TYPE, Authorization: authorization },
     body: eventHubBody(notification.event),
+    // the controller's wording for a failed send of the batch (azeventhubs, not postMessage)
+    errorPrefix: 'failed to send msg: ',
   }
 }
 

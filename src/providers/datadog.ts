@@ -103,6 +103,8 @@ export const datadog: NotifierModule = {
             'DD-API-KEY': provider.token,
           },
           body: datadogBody(event),
+          // the Datadog API client, not postMessage: no layer between the prefix and the error
+          errorPrefix: 'failed to post event to DataDog: ',
         },
       ],
     }

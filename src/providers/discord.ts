@@ -10,7 +10,7 @@ import type { GoUrl } from '../util/go-url.js'
 import { codePointLength, cutToFit, cutToLength, CUT_MARKER } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
-import { postJson } from './post-json.js'
+import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
 
 /**
  * Discord's limits for what the Slack endpoint makes of our attachment: `author_name` becomes the
@@ -218,6 +218,6 @@ export const discord: NotifierModule = {
       // validate() refuses this provider when manifests load; never post to a guessed URL
       return { skip: `invalid Discord hook URL ${provider.address}: '${target.error}'` }
     }
-    return postJson(target.url, discordBody(event, provider.username))
+    return postJson(target.url, discordBody(event, provider.username), {}, POST_MESSAGE_FAILED)
   },
 }

@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto'
 import { eventJson } from './event-json.js'
 import { parseRequestUri } from '../util/go-url.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { HttpRequestSpec, NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Go's `textproto.CanonicalMIMEHeaderKey`, which `Header.Set` applies to every name. */
@@ -40,7 +41,13 @@ function renderForwarder(notification: Notification, hmac: boolean): HttpRequest
     // Set last: a user-supplied X-Signature never survives.
     setHeader(headers, 'X-Signature', `sha256=${hmacSha256Hex(provider.token, body)}`)
   }
-  return { method: 'POST', url: provider.address, headers, body }
+  return {
+    method: 'POST',
+    url: provider.address,
+    headers,
+    body,
+    ...viaPostMessage(POST_MESSAGE_FAILED),
+  }
 }
 
 /** Hex HMAC-SHA256 of the body bytes, keyed with the token's bytes. */

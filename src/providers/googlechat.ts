@@ -9,7 +9,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
-import { postJson } from './post-json.js'
+import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
 
 /**
  * Google Chat: "The maximum message size, including text and cards, is 32,000 bytes" (Google
@@ -79,6 +79,6 @@ export const googleChat: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return postJson(provider.address, googleChatBody(event))
+    return postJson(provider.address, googleChatBody(event), {}, POST_MESSAGE_FAILED)
   },
 }

@@ -10,6 +10,7 @@ import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { basicAuthorization } from './alertmanager.js'
 import { objName } from './slack.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Go's zero `time.Time` as `Unix()` seconds. */
@@ -66,7 +67,15 @@ export const grafana: NotifierModule = {
       headers['Authorization'] = basicAuthorization(provider.username, provider.password)
     }
     return {
-      requests: [{ method: 'POST', url: provider.address, headers, body: grafanaBody(event) }],
+      requests: [
+        {
+          method: 'POST',
+          url: provider.address,
+          headers,
+          body: grafanaBody(event),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
+        },
+      ],
     }
   },
 }

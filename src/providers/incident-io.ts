@@ -10,6 +10,7 @@ import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { objName } from './slack.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Flux's `meta.ProgressingReason`: neither a failure nor a recovery, so not sent. */
@@ -65,6 +66,7 @@ export const incidentIo: NotifierModule = {
             Authorization: `Bearer ${provider.token}`,
           },
           body: incidentIoBody(event),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
         },
       ],
     }

@@ -10,6 +10,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { eventJson } from './event-json.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /**
@@ -80,6 +81,7 @@ export const matrix: NotifierModule = {
             Authorization: `Bearer ${provider.token}`,
           },
           body: matrixBody(event),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
         },
       ],
     }

@@ -8,6 +8,7 @@ import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /**
@@ -153,6 +154,7 @@ export const msteams: NotifierModule = {
           url: provider.address,
           headers: { 'Content-Type': 'application/json' },
           body,
+          ...viaPostMessage(POST_MESSAGE_FAILED),
         },
       ],
     }

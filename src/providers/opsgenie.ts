@@ -8,6 +8,7 @@ import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { codePointLength, cutToFit, cutToLength } from './limits.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /**
@@ -81,6 +82,7 @@ export const opsgenie: NotifierModule = {
             Authorization: `GenieKey ${provider.token}`,
           },
           body: opsgenieBody(provider.uid, event),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
         },
       ],
     }

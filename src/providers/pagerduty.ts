@@ -112,6 +112,8 @@ export const pagerduty: NotifierModule = {
         url: `${endpoint}/v2/enqueue`,
         headers,
         body: pagerDutyEventBody(event, provider.channel),
+        // go-pagerduty's client, not postMessage: no layer between the prefix and the error
+        errorPrefix: 'failed sending event: ',
       },
     ]
     // Delivery sends these in order and stops at the first failure, as the controller does.
@@ -121,6 +123,7 @@ export const pagerduty: NotifierModule = {
         url: `${endpoint}/v2/change/enqueue`,
         headers: { ...headers },
         body: pagerDutyChangeEventBody(event, provider.channel),
+        errorPrefix: 'failed sending change event: ',
       })
     }
     return { requests }

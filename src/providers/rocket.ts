@@ -9,7 +9,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { codePointLength, cutToFit } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
-import { postJson } from './post-json.js'
+import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
 
 /**
  * Rocket.Chat's `Message_MaxAllowedSize` setting, 5,000 characters by default (Administration →
@@ -64,6 +64,11 @@ export const rocket: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return postJson(provider.address, rocketBody(event, provider.channel, provider.username))
+    return postJson(
+      provider.address,
+      rocketBody(event, provider.channel, provider.username),
+      {},
+      POST_MESSAGE_FAILED,
+    )
   },
 }

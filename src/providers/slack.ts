@@ -6,6 +6,7 @@ import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import { cutToLength } from './limits.js'
 
 /** Only this exact address gets its 200 body checked for `{"ok":false}`. */
@@ -139,6 +140,7 @@ export const slack: NotifierModule = {
           url: provider.address,
           headers,
           body: slackBody(event, provider.channel, provider.username),
+          ...viaPostMessage(POST_MESSAGE_FAILED),
           ...(provider.address === SLACK_POST_MESSAGE_URL
             ? { checkResponse: checkSlackApiResponse }
             : {}),

@@ -82,6 +82,18 @@ export interface HttpRequestSpec {
    * message, or undefined when the response is good.
    */
   checkResponse?: (status: number, body: string) => string | undefined
+  /**
+   * What the controller's notifier puts before any error of this request (reference §5.x), e.g.
+   * `postMessage failed: ` or PagerDuty's `failed sending event: `. Undefined: none.
+   */
+  errorPrefix?: string
+  /**
+   * Whether the controller sends this through its shared `postMessage` (reference §5.1), whose
+   * errors carry a layer of their own between `errorPrefix` and the client's text:
+   * `request failed: ` for a rejected response, `failed to execute request: ` when the client
+   * gave up. Not for types that use a vendor SDK (PagerDuty, Datadog, go-github, …).
+   */
+  postMessage?: boolean
 }
 
 /** The result of rendering: requests to send, or a reason the provider skips this event. */

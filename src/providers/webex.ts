@@ -7,6 +7,7 @@ import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
+import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /**
@@ -65,6 +66,7 @@ export const webex: NotifierModule = {
             Authorization: `Bearer ${provider.token}`,
           },
           body,
+          ...viaPostMessage(POST_MESSAGE_FAILED),
         },
       ],
     }

@@ -9,7 +9,7 @@ import { parseRequestUri } from '../util/go-url.js'
 import { cutToLength } from './limits.js'
 import { objName } from './slack.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
-import { postJson } from './post-json.js'
+import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
 
 /**
  * Zoom Team Chat caps a chat message at 4,096 characters (Team Chat API, "Send a chat message":
@@ -134,6 +134,11 @@ export const zoom: NotifierModule = {
   validate,
   render(notification: Notification) {
     const { event, provider } = notification
-    return postJson(zoomUrl(provider.address), zoomBody(event), { Authorization: provider.token })
+    return postJson(
+      zoomUrl(provider.address),
+      zoomBody(event),
+      { Authorization: provider.token },
+      POST_MESSAGE_FAILED,
+    )
   },
 }

@@ -12,6 +12,7 @@ import { parseGoUrl } from '../util/go-url.js'
 import { basicAuthorization } from './alertmanager.js'
 import { cutToLength } from './limits.js'
 import { formatMarkdownPost } from './markdown.js'
+import { viaPostMessage } from './post-json.js'
 import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 
 /** Zulip's default `max_message_length`, in code points. */
@@ -110,7 +111,14 @@ export const zulip: NotifierModule = {
     }
     return {
       requests: [
-        { method: 'POST', url, headers, body: zulipBody(event, target.stream, target.topic) },
+        {
+          method: 'POST',
+          url,
+          headers,
+          body: zulipBody(event, target.stream, target.topic),
+          // the controller returns the client's error without a prefix of its own
+          ...viaPostMessage(),
+        },
       ],
     }
   },

@@ -4,6 +4,7 @@
  */
 import { objectKey } from '../events/model.js'
 import type { FluxEvent } from '../events/model.js'
+import { isValidLabelSelector } from '../manifests/label-selector.js'
 import type { Alert, EventSourceRef, FluxObject } from '../manifests/model.js'
 
 export interface MatchResult {
@@ -125,6 +126,15 @@ function eventMatchesSource(
       stage: Stage.Labels,
       reason: `labels unknown: ${key} is not in the manifests`,
       warning: `error getting source object ${key}`,
+    }
+  }
+  // Checked after the object is found, as the controller builds the selector only then. The
+  // loader already reported the invalid entries at their lines (the controller's InvalidConfig).
+  if (!isValidLabelSelector(selector)) {
+    return {
+      matched: false,
+      stage: Stage.Labels,
+      reason: 'invalid matchLabels (InvalidConfig): this event source matches no event',
     }
   }
   const labels = object.metadata.labels

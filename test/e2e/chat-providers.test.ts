@@ -262,3 +262,63 @@ describe('every HTTP notification type through the bundle', () => {
     }
   })
 })
+
+describe('a failed Slack post through the bundle', () => {
+  it('reads as the controller words it: `postMessage failed: request failed: …` (§5.1)', async () => {
+    const slackHook = await startRecorder()
+    slackHook.respond('/slack', [{ status: 400, body: `invalid_payload for ${TOKEN}` }])
+    const dir = await writeRepo({
+      'flux/slack.yaml': `apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Provider
+metadata: { name: slack, namespace: flux-system }
+spec:
+  type: slack
+  address: '${slackHook.url}/slack'
+  secretRef: { name: slack-auth }
+---
+apiVersion: notification.toolkit.fluxcd.io/v1beta3
+kind: Alert
+metadata: { name: slack, namespace: flux-system }
+spec:
+  providerRef: { name: slack }
+  eventSources: [{ kind: Kustomization, name: '*' }]
+`,
+      'events.json': eventList([
+        k8sEvent(
+          {
+            kind: 'Kustomization',
+            name: 'apps',
+            reason: 'HealthCheckFailed',
+            message: 'health check failed',
+            type: 'Warning',
+            time: '2026-07-20T10:21:07Z',
+            annotations: { 'kustomize.toolkit.fluxcd.io/revision': `main@sha1:${SHA_B}` },
+          },
+          1,
+        ),
+      ]),
+    })
+    try {
+      const run = await runAction({
+        cwd: dir,
+        inputs: {
+          manifests: 'flux',
+          events: 'events.json',
+          secrets: JSON.stringify({ 'slack-auth': { token: TOKEN } }),
+        },
+      })
+      expect(run.code).toBe(1)
+      const rows = JSON.parse(run.outputs.results ?? '[]') as Array<Record<string, string>>
+      expect(rows.map((r) => [r.outcome, r.reason])).toEqual([
+        [
+          'failed',
+          'postMessage failed: request failed: request failed with status code 400: invalid_payload for *****',
+        ],
+      ])
+      expectNoSecrets(run, [TOKEN])
+    } finally {
+      await slackHook.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})

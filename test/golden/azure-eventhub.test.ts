@@ -74,6 +74,8 @@ describe('azureeventhub with a SAS connection string', () => {
         ),
       },
       body: INFO_BODY,
+      // the controller's `failed to send msg: ` around a failed batch send
+      errorPrefix: 'failed to send msg: ',
     })
   })
 

@@ -43,6 +43,13 @@ describe('datadog body', () => {
     expect(request.body).toBe(INFO_BODY)
   })
 
+  it('§5.19: a failed post reads `failed to post event to DataDog: …`', () => {
+    const request = render(testEvent())
+    expect(request.errorPrefix).toBe('failed to post event to DataDog: ')
+    // the Datadog API client, not the shared postMessage
+    expect(request.postMessage).toBeUndefined()
+  })
+
   it('error variant (§8.2): alert_type error, reason tag lower-cased, message escaped', () => {
     expect(render(errorTestEvent()).body).toBe(
       '{"alert_type":"error","date_happened":1664520029,"source_type_name":"fluxcd","tags":["flux_reporting_controller:source-controller","flux_reason:healthcheckfailed","kube_kind:gitrepository","kube_name:webapp","kube_namespace:gitops-system","test:metadata"],"text":"apply failed: \\u003cb\\u003e\\u0026\\"x\\"\\u003c/b\\u003e\\nsecond line","title":"Events from the GitRepository webapp/gitops-system"}',

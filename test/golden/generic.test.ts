@@ -82,6 +82,9 @@ describe('generic', () => {
       url: 'http://127.0.0.1:9999/hook',
       headers: { 'Content-Type': 'application/json', 'Gotk-Component': 'source-controller' },
       body: GENERIC_INFO_BODY,
+      // §5.2: errors are prefixed `postMessage failed: `, after the shared client's own layer
+      errorPrefix: 'postMessage failed: ',
+      postMessage: true,
     })
   })
 

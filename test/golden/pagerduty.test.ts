@@ -67,6 +67,15 @@ describe('pagerduty info: resolve, then a change event', () => {
     )
   })
 
+  it('§5.18: errors read `failed sending event: …` and `failed sending change event: …`', () => {
+    const [resolve, change] = render(testAppEvent('info', 'Succeeded'))
+    expect(resolve?.errorPrefix).toBe('failed sending event: ')
+    expect(change?.errorPrefix).toBe('failed sending change event: ')
+    // go-pagerduty's own client: no postMessage layer between the prefix and the error
+    expect(resolve?.postMessage).toBeUndefined()
+    expect(change?.postMessage).toBeUndefined()
+  })
+
   it('testEvent has no UID, so no dedup_key', () => {
     const [resolve, change] = render(testEvent())
     expect(resolve?.body).toBe('{"routing_key":"notARealRoutingKey","event_action":"resolve"}')

@@ -45,6 +45,9 @@ describe('slack body', () => {
     expect(request.headers).toEqual({ 'Content-Type': 'application/json' })
     // an incoming webhook gets the default 2xx check only
     expect(request.checkResponse).toBeUndefined()
+    // §5.1: sent through postMessage, its errors wrapped `postMessage failed: `
+    expect(request.errorPrefix).toBe('postMessage failed: ')
+    expect(request.postMessage).toBe(true)
   })
 
   it('error variant: first line in the fallback, escaped, colour danger', () => {

@@ -282,7 +282,8 @@ describe('telegram over loopback', () => {
     expect(recorder.requests).toHaveLength(5)
     expect(decision.outcome).toBe('failed')
     expect(decision.reason).toBe(
-      `POST ${recorder.url}/bot*****/sendMessage giving up after 5 attempt(s): unexpected HTTP status 503 Service Unavailable`,
+      // telegram returns postMessage's error as it is: its layer, no prefix of the type's own
+      `failed to execute request: POST ${recorder.url}/bot*****/sendMessage giving up after 5 attempt(s): unexpected HTTP status 503 Service Unavailable`,
     )
     expect(decision.reason).not.toContain('ABC-DEF')
   })

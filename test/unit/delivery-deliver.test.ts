@@ -786,3 +786,71 @@ describe('deliver: a notifier that prepares', () => {
     expect(recorder.requests).toEqual([])
   })
 })
+
+// ---- the controller's error wording --------------------------------------------------------
+
+describe('notifier error wording (reference §5.1)', () => {
+  let recorder: Recorder
+  beforeEach(async () => {
+    recorder = await startRecorder()
+  })
+  afterEach(async () => {
+    await recorder.close()
+  })
+
+  it('a rejected Slack post reads `postMessage failed: request failed: …`, as §5.1 shows', async () => {
+    recorder.respond('/slack', [{ status: 400, body: 'nope' }])
+    const plan = planOf([
+      planned(providerAt('p', 'slack', `${recorder.url}/slack`), event('k', 'X')),
+    ])
+    await deliver(plan, { dryRun: false, sleep: async () => {} })
+    expect(plan.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason: 'postMessage failed: request failed: request failed with status code 400: nope',
+    })
+  })
+
+  it('retries given up: the client layer is `failed to execute request: `', async () => {
+    const unavailable = { status: 503, body: 'busy' }
+    recorder.respond(
+      '/hook',
+      Array.from({ length: 5 }, () => unavailable),
+    )
+    const plan = planOf([
+      planned(providerAt('p', 'generic', `${recorder.url}/hook`), event('k', 'X')),
+    ])
+    await deliver(plan, { dryRun: false, sleep: async () => {} })
+    expect(recorder.requests).toHaveLength(5)
+    expect(plan.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason:
+        'postMessage failed: failed to execute request: ' +
+        `POST ${recorder.url}/hook giving up after 5 attempt(s): unexpected HTTP status 503 Service Unavailable`,
+    })
+  })
+
+  it('a type on a vendor client gets its prefix and no postMessage layer (§5.18)', async () => {
+    recorder.respond('/v2/enqueue', [{ status: 400, body: '{"status":"invalid event"}' }])
+    const provider = providerAt('p', 'pagerduty', `${recorder.url}/ignored`, { channel: 'key' })
+    const plan = planOf([planned(provider, event('k', 'Failed', 'error'))])
+    await deliver(plan, { dryRun: false, sleep: async () => {} })
+    expect(plan.decisions[0]).toMatchObject({
+      outcome: 'failed',
+      reason:
+        'failed sending event: request failed with status code 400: {"status":"invalid event"}',
+    })
+  })
+
+  it('the prefix comes before masking: a token echoed back is still masked', async () => {
+    recorder.respond('/slack', [{ status: 403, body: 'bad token xoxb-secret-1' }])
+    const provider = providerAt('p', 'slack', `${recorder.url}/slack`, {
+      token: 'xoxb-secret-1',
+      secretValues: ['xoxb-secret-1'],
+    })
+    const plan = planOf([planned(provider, event('k', 'X'))])
+    await deliver(plan, { dryRun: false, sleep: async () => {} })
+    expect(plan.decisions[0]?.reason).toBe(
+      'postMessage failed: request failed: request failed with status code 403: bad token *****',
+    )
+  })
+})

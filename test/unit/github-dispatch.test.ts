@@ -139,6 +139,13 @@ describe('githubdispatch against the GitHub fake', () => {
     expect(received.headers['x-github-api-version']).toBe('2022-11-28')
   })
 
+  it('§5.26: an error reads `could not send github repository dispatch webhook: …`', () => {
+    const provider = resolved({ address: `${github.url}/fluxcd/flux-notify`, token: 'ghp_x' })
+    const request = onlyRequest(notification(testEvent(), provider))
+    expect(request.errorPrefix).toBe('could not send github repository dispatch webhook: ')
+    expect(request.postMessage).toBeUndefined()
+  })
+
   it('fails with the 401 body when GitHub refuses the token', async () => {
     const provider = resolved({ address: `${github.url}/fluxcd/flux-notify`, token: 'wrong' })
     const request = onlyRequest(notification(testEvent(), provider))

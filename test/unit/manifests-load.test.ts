@@ -290,6 +290,45 @@ describe('inclusion and exclusion lists (reference §2.3)', () => {
   })
 })
 
+describe('matchLabels selector (reference §2.4, InvalidConfig)', () => {
+  it('reports each invalid key or value at its line, in Kubernetes wording, and keeps the source', () => {
+    const config = loadText(
+      lines(
+        `apiVersion: ${NC}/v1beta3`,
+        'kind: Alert',
+        'metadata: {name: labels, namespace: apps}',
+        'spec:',
+        '  providerRef: {name: slack}',
+        '  eventSources:',
+        '    - kind: Kustomization',
+        "      name: '*'",
+        '      matchLabels:',
+        '        app.kubernetes.io/name: podinfo', // 10: valid
+        '        a_: x', // 11: invalid key
+        '        tier: front end', // 12: invalid value
+        '    - kind: GitRepository',
+        '      name: podinfo',
+      ),
+    )
+    expect(config.problems).toEqual([
+      {
+        severity: 'error',
+        message:
+          "Alert/apps/labels: error using matchLabels from event source Kustomization/apps/*: key: Invalid value: \"a_\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'); this event source matches no event",
+        location: { file: 'm.yaml', line: 11, column: 9 },
+      },
+      {
+        severity: 'error',
+        message:
+          "Alert/apps/labels: error using matchLabels from event source Kustomization/apps/*: values[0][tier]: Invalid value: \"front end\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?'); this event source matches no event",
+        location: { file: 'm.yaml', line: 12, column: 9 },
+      },
+    ])
+    // The Alert still loads: its other source matches as before.
+    expect(config.alerts.map((a) => a.spec.eventSources.length)).toEqual([2])
+  })
+})
+
 describe('Provider conversion', () => {
   const provider = (version: string, spec: string[], name = 'p') =>
     lines(

@@ -70,6 +70,8 @@ function render(notification: Notification): Rendered {
           'Content-Type': 'application/json',
         },
         body: dispatchBody(notification),
+        // go-github's client, not postMessage: no layer between the prefix and the error
+        errorPrefix: 'could not send github repository dispatch webhook: ',
       },
     ],
   }

@@ -1,5 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as c}from"./chunk-DTRKKVFL.js";import{b as m,d as u}from"./chunk-J3CTCWO4.js";import{a as s,d}from"./chunk-KEPPT6LZ.js";import{d as a}from"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";var g=7439;function x(e){let o=a(e.address);if("error"in o)return`invalid Webex hook URL ${e.address}: '${o.error}'`}function f(e,o,r,n){let t=`${e.severity==="error"?"\u{1F4A3}":"\u2705"} **${c(e)}**
-${o}
-`;return r.forEach((p,l)=>t+=`>**${p}**: ${n[l]}
-`),t}function y(e){let o=e.metadata??{},r=d(Object.keys(o)),[n="",...i]=u([e.message,...r.map(t=>o[t])],t=>m(f(e,t[0],r,t.slice(1)))<=g);return f(e,n,r,i)}var j={type:"webex",class:"notification",validate:x,render(e){let{event:o,provider:r}=e,n=s({roomId:r.channel||void 0,markdown:y(o)||void 0});return{requests:[{method:"POST",url:r.address,headers:{"Content-Type":"application/json",Authorization:`Bearer ${r.token}`},body:n}]}}};export{g as WEBEX_MAX_MARKDOWN_BYTES,j as webex,y as webexMarkdown};
