@@ -10,6 +10,7 @@ import { OptionError, parseRunOptions } from './options.js'
 import { runPipeline } from './pipeline.js'
 import { lintTotals, problemLine } from './report/annotate.js'
 import { resultsJsonPieces } from './report/outputs.js'
+import { writeDrained } from './util/write.js'
 import { pollLines, renderTable } from './report/table.js'
 
 const USAGE = `Usage: flux-notify [options]
@@ -145,8 +146,9 @@ async function main(argv: string[]): Promise<number> {
     }
     if (args.json) {
       // written in pieces: the results of a million events do not fit in one string
-      for (const piece of resultsJsonPieces(report.decisions)) await write(process.stdout, piece)
-      await write(process.stdout, '\n')
+      for (const piece of resultsJsonPieces(report.decisions))
+        await writeDrained(process.stdout, piece)
+      await writeDrained(process.stdout, '\n')
     } else {
       process.stdout.write(renderTable(report.decisions, { width: process.stdout.columns }))
     }
@@ -166,11 +168,6 @@ async function readSecretsFile(file: string): Promise<string> {
       `--secrets-file ${file}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
     )
   }
-}
-
-/** Writes `text`, waiting for the stream to drain when its buffer is full. */
-async function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await new Promise((resolve) => stream.once('drain', resolve))
 }
 
 process.exitCode = await main(process.argv.slice(2))

@@ -11,6 +11,7 @@ import { runPipeline, type RunReport } from './pipeline.js'
 import { annotate, lintTotals } from './report/annotate.js'
 import { actionOutputs, resultsJsonPieces } from './report/outputs.js'
 import type { Decision } from './results.js'
+import { writeDrained } from './util/write.js'
 import { renderSummary } from './report/summary.js'
 import { renderTable } from './report/table.js'
 import { objectsWith } from './routing/await.js'
@@ -108,8 +109,7 @@ async function writeResultsFile(
     file.on('error', reject)
   })
   for (const piece of resultsJsonPieces(decisions)) {
-    if (!file.write(piece))
-      await new Promise<void>((resolve) => file.once('drain', () => resolve()))
+    await writeDrained(file, piece)
   }
   file.end('\n')
   await done

@@ -110,7 +110,7 @@ export function cappedResultsJson(
   let json = '['
   let rows = 0
   for (const decision of decisions) {
-    const row = JSON.stringify(inResultOrder(decision) ? decision : resultEntry(decision))
+    const row = JSON.stringify(resultRow(decision))
     // the comma before the row, and the closing bracket
     if (json.length + (rows > 0 ? 1 : 0) + row.length + 1 > maxChars) break
     json += rows > 0 ? `,${row}` : row
@@ -145,18 +145,18 @@ export function* resultsJsonPieces(
   }
 }
 
-/**
- * What to hand JSON.stringify for each decision: the decision itself when its keys already are in
- * `RESULT_KEYS` order with none undefined (what routing builds; no copy, and one native call
- * encodes them all), otherwise its `resultEntry`.
- */
+/** `resultRow` of each decision. */
 function resultRows(decisions: readonly Decision[]): unknown[] {
-  const rows: unknown[] = new Array(decisions.length)
-  for (let i = 0; i < decisions.length; i++) {
-    const decision = decisions[i]!
-    rows[i] = inResultOrder(decision) ? decision : resultEntry(decision)
-  }
-  return rows
+  return decisions.map(resultRow)
+}
+
+/**
+ * What to hand JSON.stringify for a decision: the decision itself when its keys already are in
+ * `RESULT_KEYS` order with none undefined (what routing builds; no copy, and one native call
+ * encodes many), otherwise its `resultEntry`.
+ */
+function resultRow(decision: Decision): unknown {
+  return inResultOrder(decision) ? decision : resultEntry(decision)
 }
 
 const RESULT_KEY_RANK = new Map<string, number>(RESULT_KEYS.map((key, rank) => [key, rank]))
