@@ -132,6 +132,15 @@ export class EventTextReader<Mark> {
     return !this.done
   }
 
+  /**
+   * The sink's state before the top-level value being read, or undefined between values: what
+   * the sink added before this mark is complete and can be handed on, what came after it may
+   * still be rolled back.
+   */
+  get pendingMark(): Mark | undefined {
+    return this.pending
+  }
+
   push(text: string): boolean {
     if (this.done || text === '') return !this.done
     if (!this.started) {
