@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as u,b as c,d,f,h,j as w,k as a,o as g,p as b}from"./chunks/chunk-WPJK36KL.js";import"./chunks/chunk-NGRCCSBF.js";import"./chunks/chunk-7AYZHASA.js";import"./chunks/chunk-FQEP455B.js";import"./chunks/chunk-KEJ4X7NB.js";import"./chunks/chunk-335QHNYE.js";import"./chunks/chunk-RY7YOCP3.js";import"./chunks/chunk-HMHDXFCI.js";import"./chunks/chunk-33ECYRN2.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-BD7Z5SMG.js";import"./chunks/chunk-CTGTVTPZ.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-KEPPT6LZ.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
+import{a as c,b as d,d as f,f as h,h as g,j as w,n as b,o as y}from"./chunks/chunk-LR4Q35SK.js";import"./chunks/chunk-3NF67NLG.js";import"./chunks/chunk-PMN4LCSZ.js";import"./chunks/chunk-NRHAJNZI.js";import"./chunks/chunk-KEJ4X7NB.js";import"./chunks/chunk-335QHNYE.js";import"./chunks/chunk-RY7YOCP3.js";import"./chunks/chunk-HMHDXFCI.js";import"./chunks/chunk-LZ7RVDSN.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-BD7Z5SMG.js";import"./chunks/chunk-CTGTVTPZ.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-KEPPT6LZ.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
        flux-notify lint [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller
@@ -34,20 +34,19 @@ manifests (no events read, nothing sent) and exits 2 when it finds an error.
   --json                    print the results as JSON instead of the table (lint: the
                             problems)
   -h, --help                show this help
-`;async function S(o){let e,m;try{({values:e,positionals:m}=E({args:o,options:{manifests:{type:"string",multiple:!0},"manifests-command":{type:"string",multiple:!0},substitute:{type:"string"},"substitute-from":{type:"string"},namespace:{type:"string"},events:{type:"string",multiple:!0},"events-command":{type:"string"},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},state:{type:"string"},"wait-for-revision":{type:"string"},"wait-for":{type:"string",multiple:!0},"poll-interval":{type:"string"},timeout:{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!0}))}catch(s){return process.stderr.write(`flux-notify: ${s.message}
+`;async function S(o){let e,m;try{({values:e,positionals:m}=E({args:o,options:{manifests:{type:"string",multiple:!0},"manifests-command":{type:"string",multiple:!0},substitute:{type:"string"},"substitute-from":{type:"string"},namespace:{type:"string"},events:{type:"string",multiple:!0},"events-command":{type:"string"},"secrets-file":{type:"string",multiple:!0},secrets:{type:"string"},"github-token":{type:"string"},"rate-limit-interval":{type:"string"},"no-cross-namespace-refs":{type:"boolean"},"dry-run":{type:"boolean"},"fail-on-error":{type:"string"},state:{type:"string"},"wait-for-revision":{type:"string"},"wait-for":{type:"string",multiple:!0},"poll-interval":{type:"string"},timeout:{type:"string"},json:{type:"boolean"},help:{type:"boolean",short:"h"}},strict:!0,allowPositionals:!0}))}catch(t){return process.stderr.write(`flux-notify: ${t.message}
 
-${l}`),2}let[n,...p]=m;if(n!==void 0&&n!=="lint"||p.length>0){let s=n==="lint"?p[0]:n;return process.stderr.write(`flux-notify: unexpected argument '${s}'
+${l}`),2}let[n,...p]=m;if(n!==void 0&&n!=="lint"||p.length>0){let t=n==="lint"?p[0]:n;return process.stderr.write(`flux-notify: unexpected argument '${t}'
 
-${l}`),2}let y=n==="lint";if(e.help)return process.stdout.write(l),0;try{let s=[];for(let t of e["secrets-file"]??[])s.push({text:await O(t),label:t});e.secrets&&s.push({text:e.secrets,label:"--secrets"});let i=c({manifests:(e.manifests??[]).join(`
+${l}`),2}let u=n==="lint";if(e.help)return process.stdout.write(l),0;try{let t=[];for(let r of e["secrets-file"]??[])t.push({text:await O(r),label:r});e.secrets&&t.push({text:e.secrets,label:"--secrets"});let i=d({manifests:(e.manifests??[]).join(`
 `),manifestsCommand:(e["manifests-command"]??[]).join(`
-`),substitute:e.substitute??"",substituteFrom:e["substitute-from"]??"",mode:y?"lint":"run",namespace:e.namespace??"",events:(e.events??[]).join(`
-`),eventsCommand:e["events-command"]??"",secrets:s,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",state:e.state??"",waitForRevision:e["wait-for-revision"]??"",waitFor:(e["wait-for"]??[]).join(`
-`),pollInterval:e["poll-interval"]??"",timeout:e.timeout??"",cwd:process.cwd()}),v=[],r=await d(i,{setSecret:t=>v.push(t),info:t=>process.stderr.write(`${t}
-`),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:async()=>process.stdin});for(let t of r.problems)process.stderr.write(`${f(t)}
-`);for(let t of r.warnings)process.stderr.write(`warning: ${t}
-`);if(r.poll&&process.stderr.write(b(r.poll)),r.mode==="lint")return process.stderr.write(`${h(r.problems)}
-`),e.json&&process.stdout.write(`${JSON.stringify(r.problems)}
-`),r.exitCode;if(e.json){for(let t of w(r.decisions))await a(process.stdout,t);await a(process.stdout,`
-`)}else process.stdout.write(g(r.decisions,{width:process.stdout.columns}));return r.exitCode}catch(s){let i=s instanceof Error?s.message:String(s);return process.stderr.write(`flux-notify: ${i.split(`
+`),substitute:e.substitute??"",substituteFrom:e["substitute-from"]??"",mode:u?"lint":"run",namespace:e.namespace??"",events:(e.events??[]).join(`
+`),eventsCommand:e["events-command"]??"",secrets:t,githubToken:e["github-token"]??process.env.GITHUB_TOKEN??"",rateLimitInterval:e["rate-limit-interval"]??"",noCrossNamespaceRefs:String(e["no-cross-namespace-refs"]??!1),dryRun:String(e["dry-run"]??!1),failOnError:e["fail-on-error"]??"",state:e.state??"",waitForRevision:e["wait-for-revision"]??"",waitFor:(e["wait-for"]??[]).join(`
+`),pollInterval:e["poll-interval"]??"",timeout:e.timeout??"",cwd:process.cwd()}),v=[],a=e.json&&!u?new w(()=>process.stdout):void 0,s=await f(i,{results:a,setSecret:r=>v.push(r),info:r=>process.stderr.write(`${r}
+`),env:process.env.GITHUB_ACTIONS==="true"?process.env:{},readStdin:async()=>process.stdin});for(let r of s.problems)process.stderr.write(`${h(r)}
+`);for(let r of s.warnings)process.stderr.write(`warning: ${r}
+`);return s.poll&&process.stderr.write(y(s.poll)),s.mode==="lint"?(process.stderr.write(`${g(s.problems)}
+`),e.json&&process.stdout.write(`${JSON.stringify(s.problems)}
+`),s.exitCode):(a?await a.end():process.stdout.write(b(s.decisions,{width:process.stdout.columns,totals:s.totals})),s.exitCode)}catch(t){let i=t instanceof Error?t.message:String(t);return process.stderr.write(`flux-notify: ${i.split(`
 `)[0]}
-`),2}}async function O(o){try{return await x(o,"utf8")}catch(e){throw new u(`--secrets-file ${o}: ${e.code??"unreadable"}`)}}process.exitCode=await S(process.argv.slice(2));
+`),2}}async function O(o){try{return await x(o,"utf8")}catch(e){throw new c(`--secrets-file ${o}: ${e.code??"unreadable"}`)}}process.exitCode=await S(process.argv.slice(2));

@@ -9,8 +9,7 @@ import { parseArgs } from 'node:util'
 import { OptionError, parseRunOptions } from './options.js'
 import { runPipeline } from './pipeline.js'
 import { lintTotals, problemLine } from './report/annotate.js'
-import { resultsJsonPieces } from './report/outputs.js'
-import { writeDrained } from './util/write.js'
+import { ResultsJsonWriter } from './report/outputs.js'
 import { pollLines, renderTable } from './report/table.js'
 
 const USAGE = `Usage: flux-notify [options]
@@ -128,7 +127,10 @@ async function main(argv: string[]): Promise<number> {
       cwd: process.cwd(),
     })
     const secretValues: string[] = []
+    // --json: every decision written to standard output as it is made
+    const results = args.json && !lint ? new ResultsJsonWriter(() => process.stdout) : undefined
     const report = await runPipeline(options, {
+      results,
       setSecret: (value) => secretValues.push(value),
       info: (message) => process.stderr.write(`${message}\n`),
       // The CLI never reads a repository_dispatch payload by accident: only inside Actions.
@@ -144,13 +146,12 @@ async function main(argv: string[]): Promise<number> {
       if (args.json) process.stdout.write(`${JSON.stringify(report.problems)}\n`)
       return report.exitCode
     }
-    if (args.json) {
-      // written in pieces: the results of a million events do not fit in one string
-      for (const piece of resultsJsonPieces(report.decisions))
-        await writeDrained(process.stdout, piece)
-      await writeDrained(process.stdout, '\n')
+    if (results) {
+      await results.end()
     } else {
-      process.stdout.write(renderTable(report.decisions, { width: process.stdout.columns }))
+      process.stdout.write(
+        renderTable(report.decisions, { width: process.stdout.columns, totals: report.totals }),
+      )
     }
     return report.exitCode
   } catch (error) {

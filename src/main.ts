@@ -9,9 +9,7 @@ import { readActionInputs } from './inputs.js'
 import { OptionError } from './options.js'
 import { runPipeline, type RunReport } from './pipeline.js'
 import { annotate, lintTotals } from './report/annotate.js'
-import { actionOutputs, resultsJsonPieces } from './report/outputs.js'
-import type { Decision } from './results.js'
-import { writeDrained } from './util/write.js'
+import { actionOutputs, ResultsJsonWriter } from './report/outputs.js'
 import { renderSummary } from './report/summary.js'
 import { renderTable } from './report/table.js'
 import { objectsWith } from './routing/await.js'
@@ -19,31 +17,37 @@ import { objectsWith } from './routing/await.js'
 export async function run(): Promise<void> {
   try {
     const options = readActionInputs()
+    // every decision, written as it is made (the `results` output holds only what fits)
+    const resultsPath = process.env.RUNNER_TEMP ? resultsFilePath(process.env) : undefined
+    const results = resultsPath
+      ? new ResultsJsonWriter(() => createWriteStream(resultsPath))
+      : undefined
     const report = await runPipeline(options, {
       setSecret: (value) => core.setSecret(value),
       info: (message) => core.info(message),
       env: process.env,
       readStdin: async () => createReadStream('/dev/stdin'),
+      results,
     })
 
     annotate(report.problems, core, { workspace: options.cwd })
     for (const warning of report.warnings) core.warning(warning)
     // GitHub shows at most 10 error annotations per step: the first failures, the rest are in
     // the summary.
-    for (const failed of report.decisions.filter((d) => d.outcome === 'failed').slice(0, 10)) {
+    for (const failed of report.failures) {
       core.error(`${failed.provider ?? failed.event}: ${failed.reason}`, {
         title: `flux-notify: delivery failed (${failed.event})`,
       })
     }
     // a lint run has no decisions: its problems are the annotations above
     if (report.mode === 'lint') core.info(lintTotals(report.problems))
-    else core.info(renderTable(report.decisions))
-    for (const [name, value] of Object.entries(actionOutputs(report.decisions, report.poll))) {
-      core.setOutput(name, value)
-    }
-    if (report.mode !== 'lint' && process.env.RUNNER_TEMP) {
+    else core.info(renderTable(report.decisions, { totals: report.totals }))
+    const outputs = actionOutputs(report.decisions, report.poll, report.totals)
+    for (const [name, value] of Object.entries(outputs)) core.setOutput(name, value)
+    if (report.mode !== 'lint' && results && resultsPath) {
       try {
-        core.setOutput('results-file', await writeResultsFile(report.decisions, process.env))
+        await results.end()
+        core.setOutput('results-file', resultsPath)
       } catch (error) {
         core.warning(`results-file: could not write it: ${oneLine(error)}`)
       }
@@ -54,6 +58,7 @@ export async function run(): Promise<void> {
           renderSummary({
             mode: report.mode,
             decisions: report.decisions,
+            totals: report.totals,
             problems: report.problems,
             warnings: report.warnings,
             dryRun: options.dryRun,
@@ -93,27 +98,12 @@ function failureMessage(report: RunReport): string {
 }
 
 /**
- * Every decision as JSON in a file of the runner's temp directory, written in pieces (the
- * `results` output holds only what fits GitHub's output limit). Named after the step, so two
- * flux-notify steps of a job do not overwrite each other.
+ * The file in the runner's temp directory that gets every decision as JSON. Named after the
+ * step, so two flux-notify steps of a job do not overwrite each other.
  */
-async function writeResultsFile(
-  decisions: readonly Decision[],
-  env: NodeJS.ProcessEnv,
-): Promise<string> {
+function resultsFilePath(env: NodeJS.ProcessEnv): string {
   const step = (env.GITHUB_ACTION ?? String(process.pid)).replace(/[^A-Za-z0-9_.-]/g, '_')
-  const path = join(env.RUNNER_TEMP ?? '', `flux-notify-results-${step}.json`)
-  const file = createWriteStream(path)
-  const done = new Promise<void>((resolve, reject) => {
-    file.on('finish', resolve)
-    file.on('error', reject)
-  })
-  for (const piece of resultsJsonPieces(decisions)) {
-    await writeDrained(file, piece)
-  }
-  file.end('\n')
-  await done
-  return path
+  return join(env.RUNNER_TEMP ?? '', `flux-notify-results-${step}.json`)
 }
 
 function oneLine(error: unknown): string {

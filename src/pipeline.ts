@@ -25,9 +25,11 @@ import { parseSubstituteInput, substitutionVars } from './manifests/substitute.j
 import type { PollOptions, RunMode, RunOptions } from './options.js'
 import { loadProvider, providerClass } from './providers/registry.js'
 import type { ResolvedProvider, StatusOverride } from './providers/types.js'
-import { countOutcomes, type Counts, type Decision } from './results.js'
+import { countOutcomes, DecisionLog } from './results.js'
+import type { Counts, Decision, DecisionSink, DecisionTotals } from './results.js'
 import type { AwaitState, PollReport } from './routing/await.js'
-import type { ProviderEntry, RoutingOptions } from './routing/plan.js'
+import type { PlannedDelivery, ProviderEntry, RoutingOptions } from './routing/plan.js'
+import type { EventsSink } from './events/parse.js'
 import type { ReadStdin } from './sources/event-files.js'
 import { findManifestFiles } from './sources/manifest-files.js'
 import type { StateStore } from './state/store.js'
@@ -45,12 +47,19 @@ export interface RunHost {
   env: NodeJS.ProcessEnv
   /** standard input, as a stream (read as it arrives) or as text */
   readStdin: ReadStdin
+  /** where every decision goes as soon as it is final (the results file, `--json`) */
+  results?: DecisionSink
 }
 
 export interface RunReport {
   /** `lint`: only the configuration was checked (no events read, nothing sent); absent = `run` */
   mode?: RunMode
+  /** the first decisions (`KEPT_DECISIONS`); every one went to `RunHost.results` */
   decisions: Decision[]
+  /** how many decisions the run made, and their outcomes */
+  totals: DecisionTotals
+  /** the first failed decisions (`KEPT_FAILURES`), wherever they were in the run */
+  failures: Decision[]
   problems: Problem[]
   warnings: string[]
   counts: Counts
@@ -122,10 +131,36 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const poll = options.poll ? await startPoll(options.poll, config, problems) : undefined
   const startedMs = Date.now()
 
-  // 3. Events: the first read (poll mode reads again every round).
+  // Every secret is known by now: each decision row is masked as it is made, then counted, kept
+  // (the first ones) and handed to the host's results sink, in plan order.
+  const mask = createMasker([...secretValues])
+  const log = new DecisionLog({
+    finish: (decision) => {
+      decision.reason = mask(decision.reason)
+    },
+    sink: host.results,
+  })
   // the command's standard error may carry a secret the host does not mask (the CLI's terminal)
   const info = (message: string): void => host.info(maskSecrets(message, [...secretValues]))
-  const readAll = () => readEvents(options, { ...host, info }, config)
+  const readHost = { ...host, info }
+
+  // A run that keeps no state and does not wait routes and delivers events as they are read
+  // (see `routeAsRead`): its memory does not grow with the number of events.
+  if (!poll && !(await mayKeepState(options, host.env))) {
+    const streamed = await routeAsRead(options, readHost, config, resolved.providers, routing, log)
+    problems.push(...streamed.problems)
+    return finishReport({
+      options,
+      problems,
+      warnings: streamed.warnings,
+      log,
+      secretValues,
+      eventStats: streamed.eventStats,
+    })
+  }
+
+  // 3. Events: the first read (poll mode reads again every round).
+  const readAll = () => readEvents(options, readHost, config)
   let read = await readAll()
   problems.push(...read.problems)
 
@@ -157,7 +192,6 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       ? new stateCode.StateJournal(statePath, (problem) => problems.push(problem))
       : undefined
 
-  const decisions: Decision[] = []
   const warnings = new Set<string>()
   /** poll mode: the events routed by an earlier round (keys), which later rounds leave out */
   const routed = new Set<string>()
@@ -203,8 +237,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
           : undefined,
       },
     )
-    // a loop, not push(...): a round may have more rows than a call has arguments
-    for (const decision of plan.decisions) decisions.push(decision)
+    for (const decision of plan.decisions) log.add(decision)
     for (const warning of plan.warnings) warnings.add(warning)
     // What the next round (and the next run) must know; a dry run changes nothing.
     if (kept && limiter && !options.dryRun) {
@@ -237,7 +270,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       routing,
       dryRun: options.dryRun,
     })
-    for (const row of rows) decisions.push(row)
+    for (const row of rows) log.add(row)
   }
 
   let pollReport: PollReport | undefined
@@ -336,17 +369,40 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     host.info(stateLine(state))
   }
 
-  // Whatever reached a message, no secret leaves this function.
-  const secrets = [...secretValues]
-  const mask = createMasker(secrets)
-  for (const d of decisions) d.reason = mask(d.reason)
+  return finishReport({
+    options,
+    problems,
+    warnings: [...warnings],
+    log,
+    secretValues,
+    eventStats: { read: eventsRead, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
+    state,
+    poll: pollReport,
+  })
+}
+
+/** The report of a run: problems and warnings masked, the exit code worked out. */
+async function finishReport(run: {
+  options: RunOptions
+  problems: Problem[]
+  warnings: string[]
+  log: DecisionLog
+  secretValues: Set<string>
+  eventStats: RunReport['eventStats']
+  state?: StateSize
+  poll?: PollReport
+}): Promise<RunReport> {
+  const { options, problems, log } = run
+  await log.drained()
+  // Whatever reached a message, no secret leaves this function (the rows were masked as made).
+  const mask = createMasker([...run.secretValues])
   for (const p of problems) p.message = mask(p.message)
 
-  const counts = countOutcomes(decisions)
+  const counts = log.counts
   const badInput = problems.some((p) => p.severity === 'error')
   // An awaited object that failed or timed out is a failed deployment: the step fails (exit 1),
   // with one error line per outcome naming the objects. Not in a dry run, which waits for nothing.
-  const pollFailures = pollReport && !pollReport.dryRun ? await pollProblems(pollReport) : []
+  const pollFailures = run.poll && !run.poll.dryRun ? await pollProblems(run.poll) : []
   problems.push(...pollFailures)
   const exitCode = badInput
     ? 2
@@ -354,19 +410,100 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       ? 1
       : 0
   return {
-    decisions,
+    decisions: log.kept,
+    totals: { count: log.count, counts },
+    failures: log.failures,
     problems,
-    warnings: [...warnings].map(mask),
+    warnings: run.warnings.map(mask),
     counts,
-    eventStats: {
-      read: eventsRead,
-      nonFlux: read.ignored.nonFlux,
-      trace: read.ignored.trace,
-    },
-    state,
-    poll: pollReport,
+    eventStats: run.eventStats,
+    state: run.state,
+    poll: run.poll,
     exitCode,
   }
+}
+
+/** The events one streamed pass read, and what it found on the way. */
+interface StreamedRun {
+  problems: Problem[]
+  warnings: string[]
+  eventStats: RunReport['eventStats']
+}
+
+/** Rows waiting for their delivery before reading pauses (the log's back-pressure). */
+const MAX_WAITING_ROWS = 10_000
+
+/**
+ * Stages 3, 5 and 6 as one stream, for a run that keeps no state and does not wait: events go
+ * from the readers through a reorder window (`ReorderWindow`: time order, exactly as a whole
+ * sort for up to 10,000 events) to the router, each delivery starts as soon as it is planned
+ * (the scheduler keeps observable order), and each row goes to the log. Reading pauses while too
+ * many rows wait for deliveries, so memory holds a window of events and rows, not the input.
+ */
+async function routeAsRead(
+  options: RunOptions,
+  host: RunHost,
+  config: Config,
+  providers: Map<string, ProviderEntry>,
+  routing: RoutingOptions,
+  log: DecisionLog,
+): Promise<StreamedRun> {
+  const [{ Router }, { ReorderWindow }, { openDeliverer }] = await Promise.all([
+    import('./routing/plan.js'),
+    import('./routing/reorder.js'),
+    import('./delivery/deliver.js'),
+  ])
+  const ready: ResolvedProvider[] = []
+  for (const entry of providers.values()) if (!('error' in entry)) ready.push(entry)
+  const deliverer = await openDeliverer(ready, { dryRun: options.dryRun })
+  const router = new Router(config, providers, routing)
+  const decisions: Decision[] = []
+  const deliveries: PlannedDelivery[] = []
+  const window = new ReorderWindow((sourced) => {
+    router.route(sourced, decisions, deliveries)
+    // the deliveries are some of the rows, in the same order
+    let next = 0
+    for (const decision of decisions) {
+      const delivery = deliveries[next]
+      if (delivery?.decision === decision) {
+        next++
+        log.add(decision, deliverer.start(delivery))
+      } else {
+        log.add(decision)
+      }
+    }
+    decisions.length = 0
+    deliveries.length = 0
+  })
+  let eventsRead = 0
+  const onEvents: EventsSink = (events) => {
+    eventsRead += events.length
+    for (const sourced of events) window.push(sourced)
+    return log.ready(MAX_WAITING_ROWS)
+  }
+  const read = await readEvents(options, host, config, onEvents)
+  // what the readers that do not stream returned (commands, artifacts, a dispatch payload)
+  await onEvents(read.events)
+  window.end()
+  await log.drained()
+  return {
+    problems: read.problems,
+    warnings: [...router.warnings],
+    eventStats: { read: eventsRead, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
+  }
+}
+
+/**
+ * Whether this run may keep state (a file, or the Actions cache when it is there): such a run
+ * reads every event before routing (the state store replays the rate limiter over all of them).
+ */
+async function mayKeepState(options: RunOptions, env: NodeJS.ProcessEnv): Promise<boolean> {
+  const kind = options.state?.kind ?? 'none'
+  // `cache` asked for state: without the cache service it warns (`openState`) and keeps none
+  if (kind === 'file' || kind === 'cache') return true
+  if (kind === 'none' || env.GITHUB_ACTIONS !== 'true') return false
+  const { cacheAvailable } = await import('./state/cache.js')
+  return cacheAvailable(env)
 }
 
 /**
@@ -434,6 +571,8 @@ function lintReport(problems: Problem[], secrets: string[]): RunReport {
   return {
     mode: 'lint',
     decisions,
+    totals: { count: 0, counts: countOutcomes(decisions) },
+    failures: [],
     problems,
     warnings: [],
     counts: countOutcomes(decisions),
@@ -667,7 +806,17 @@ interface ReadEvents {
   ignored: { nonFlux: number; trace: number }
 }
 
-async function readEvents(options: RunOptions, host: RunHost, config: Config): Promise<ReadEvents> {
+/**
+ * Reads every source. With `onEvents`, files, standard input and URLs hand their events on as
+ * they are read; what the other readers return (a command's output is only used once the command
+ * succeeded, an artifact is unzipped whole) is in the result.
+ */
+async function readEvents(
+  options: RunOptions,
+  host: RunHost,
+  config: Config,
+  onEvents?: EventsSink,
+): Promise<ReadEvents> {
   const command = options.eventsCommand ?? ''
   if (options.events.length === 0 && command === '') return readDispatchEvents(host)
 
@@ -687,13 +836,22 @@ async function readEvents(options: RunOptions, host: RunHost, config: Config): P
     const { readEventFiles } = await import('./sources/event-files.js')
     const readUrl = async (url: string) => {
       const { readEventUrl } = await import('./sources/url.js')
-      return readEventUrl(url, { token })
+      return readEventUrl(url, { token, onEvents })
     }
     const readArtifact = async (name: string, runId: string | undefined) => {
       const { readArtifactEvents } = await import('./sources/artifact.js')
       return readArtifactEvents(name, runId, { token: options.githubToken, env: host.env })
     }
-    add(await readEventFiles(options.events, options.cwd, host.readStdin, readUrl, readArtifact))
+    add(
+      await readEventFiles(
+        options.events,
+        options.cwd,
+        host.readStdin,
+        readUrl,
+        readArtifact,
+        onEvents,
+      ),
+    )
   }
   if (command !== '') {
     // the process's environment, not host.env: the CLI hides it only from the dispatch reader

@@ -163,30 +163,64 @@ function settled(promise: Promise<unknown>): Promise<void> {
 }
 
 export async function deliver(plan: Plan, options: DeliveryOptions): Promise<void> {
-  const sessions = await openSessions(plan.deliveries, options.loadModule ?? loadProvider)
+  const deliverer = await openDeliverer(
+    plan.deliveries.map((delivery) => delivery.notification.provider),
+    options,
+  )
+  // Started one after the other in plan order, so each lane queues its deliveries in plan order.
+  const started: Promise<void>[] = []
+  for (const delivery of plan.deliveries) {
+    const done = deliverer.start(delivery)
+    if (done) started.push(done)
+  }
+  await Promise.all(started)
+}
+
+/** Delivery for a run that plans as it reads: one delivery at a time, in plan order. */
+export interface Deliverer {
+  /**
+   * Does the delivery's pure part now and queues its IO. Returns a promise that settles (never
+   * rejects) once the outcome is in `delivery.decision`, or undefined when it already is (a dry
+   * run, a skip, a failure before any IO). Call it in plan order: lanes queue in call order.
+   */
+  start(delivery: PlannedDelivery): Promise<void> | undefined
+}
+
+/**
+ * A deliverer for the given providers (each key once; its module loaded now, so `start` never
+ * waits for one). A delivery for a provider not given fails with an error saying so.
+ */
+export async function openDeliverer(
+  providers: Iterable<ResolvedProvider>,
+  options: DeliveryOptions,
+): Promise<Deliverer> {
+  const sessions = await openSessions(providers, options.loadModule ?? loadProvider)
   const run: Run = {
     options,
     slots: createSemaphore(options.concurrency ?? DEFAULT_CONCURRENCY),
     lanes: createLanes(),
   }
-  // Started one after the other in plan order, so each lane queues its deliveries in plan order.
-  const started = plan.deliveries.map((delivery) =>
-    startDelivery(delivery, sessions.get(delivery.notification.provider.key)!, run),
-  )
-  await Promise.all(started)
+  return {
+    start(delivery) {
+      const key = delivery.notification.provider.key
+      let session = sessions.get(key)
+      if (!session) {
+        const loadError = new Error(`provider ${key} was not opened for delivery`)
+        session = { kind: 'unloadable', provider: delivery.notification.provider, loadError }
+      }
+      return startDelivery(delivery, session, run)
+    },
+  }
 }
 
 /** One session per provider key, with its module loaded (or the error loading it gave). */
 async function openSessions(
-  deliveries: readonly PlannedDelivery[],
+  all: Iterable<ResolvedProvider>,
   loadModule: (type: string) => Promise<ProviderModule>,
 ): Promise<Map<string, Session>> {
   const providers = new Map<string, ResolvedProvider>()
-  for (const { notification } of deliveries) {
-    if (!providers.has(notification.provider.key)) {
-      providers.set(notification.provider.key, notification.provider)
-    }
-  }
+  for (const provider of all)
+    if (!providers.has(provider.key)) providers.set(provider.key, provider)
   const sessions = new Map<string, Session>()
   await Promise.all(
     [...providers].map(async ([key, provider]) => {
@@ -229,7 +263,11 @@ function newSession(provider: ResolvedProvider, module: ProviderModule): Session
  * Does a delivery's pure part now and queues its IO in its lane. Nothing before the lane is
  * queued waits, so calling this in plan order queues in plan order.
  */
-function startDelivery(delivery: PlannedDelivery, session: Session, run: Run): Promise<void> {
+function startDelivery(
+  delivery: PlannedDelivery,
+  session: Session,
+  run: Run,
+): Promise<void> | undefined {
   const masking = () => (session.kind === 'notifier' ? session.masking : session.provider)
   let pending: Pending
   // anything thrown, even by a module's bug, fails this delivery only
@@ -240,7 +278,7 @@ function startDelivery(delivery: PlannedDelivery, session: Session, run: Run): P
   }
   if (!pending) {
     reportDelivered(delivery, run.options)
-    return Promise.resolve()
+    return undefined
   }
   return run.lanes
     .run(pending.lane, pending.send)

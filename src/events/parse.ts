@@ -73,9 +73,21 @@ export function parseEvents(text: string, source: string): ParsedEvents {
   return collector.finish()
 }
 
+/**
+ * Takes events as soon as the values holding them are complete, in source order. A returned
+ * promise holds the reading back until it settles (the consumer's back-pressure).
+ */
+export type EventsSink = (events: SourcedEvent[]) => void | Promise<void>
+
 export interface EventStreamOptions {
   /** How a failure of the stream itself (not of its content) is described; default `cannot read: …`. */
   describeError?: (error: unknown) => string
+  /**
+   * Hands the events on as they are read instead of collecting them: the result's `events` is
+   * then empty. A value is handed on only once it is complete (a list once its last item is
+   * read, since a list that turns out not to be one is read as one value instead).
+   */
+  onEvents?: EventsSink
 }
 
 /**
@@ -93,13 +105,22 @@ export async function parseEventStream(
   const reader = new EventTextReader(collector)
   // ignoreBOM keeps a byte-order mark in the text, for the reader to drop as parseEvents does.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true })
+  const { onEvents } = options
+  // what is complete goes on after each chunk: the reader holds at most the value in progress
+  const handOn = async (upTo: CollectorMark | undefined): Promise<void> => {
+    if (!onEvents) return
+    const ready = collector.takeEvents(upTo)
+    if (ready.length > 0) await onEvents(ready)
+  }
   try {
     for await (const chunk of chunks) {
       const text =
         typeof chunk === 'string'
           ? decoder.decode() + chunk
           : decoder.decode(chunk, { stream: true })
-      if (!reader.push(text)) break
+      const more = reader.push(text)
+      await handOn(reader.pendingMark)
+      if (!more) break
     }
     reader.push(decoder.decode())
     reader.end()
@@ -108,6 +129,7 @@ export async function parseEventStream(
     const why = options.describeError?.(error) ?? `cannot read: ${errorMessage(error)}`
     collector.fatal(`${source}: ${why}`, undefined, false)
   }
+  await handOn(undefined)
   return collector.finish()
 }
 
@@ -136,6 +158,8 @@ class EventCollector implements ValueSink<CollectorMark> {
   private readonly ignored: IgnoredCounts = { nonFlux: 0, trace: 0 }
   private index = 0
   private droppedProblems = 0
+  /** events already handed on by `takeEvents` (marks count them, so a rollback stays exact) */
+  private handedOn = 0
   private aggregated = 0
   private firstAggregatedLine: number | undefined
 
@@ -305,9 +329,20 @@ class EventCollector implements ValueSink<CollectorMark> {
     )
   }
 
+  /**
+   * The events read before `upTo` (all of them without it), removed from the collector. Only
+   * complete values are taken, so no later rollback reaches them.
+   */
+  takeEvents(upTo: CollectorMark | undefined): SourcedEvent[] {
+    const count = upTo ? upTo.events - this.handedOn : this.events.length
+    if (count <= 0) return []
+    this.handedOn += count
+    return count === this.events.length ? this.events.splice(0) : this.events.splice(0, count)
+  }
+
   mark(): CollectorMark {
     return {
-      events: this.events.length,
+      events: this.handedOn + this.events.length,
       problems: this.problems.length,
       droppedProblems: this.droppedProblems,
       nonFlux: this.ignored.nonFlux,
@@ -319,7 +354,7 @@ class EventCollector implements ValueSink<CollectorMark> {
   }
 
   rollback(mark: CollectorMark): void {
-    this.events.length = mark.events
+    this.events.length = mark.events - this.handedOn
     this.problems.length = mark.problems
     this.droppedProblems = mark.droppedProblems
     this.ignored.nonFlux = mark.nonFlux

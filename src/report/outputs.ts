@@ -4,8 +4,9 @@
  * `results` with `fromJSON`, so its shape is part of the contract: keys always in the order below,
  * absent fields left out (never `null`), whatever order the pipeline built the objects in.
  */
-import type { Decision } from '../results.js'
-import { countOutcomes } from '../results.js'
+import { once } from 'node:events'
+import type { Decision, DecisionSink, DecisionTotals } from '../results.js'
+import { totalsOf } from '../results.js'
 import { objectsWith, type PollReport } from '../routing/await.js'
 
 /** The `results` keys, in the order they are written. */
@@ -53,8 +54,16 @@ export type ActionOutputs = {
   'timed-out'?: string
 }
 
-export function actionOutputs(decisions: readonly Decision[], poll?: PollReport): ActionOutputs {
-  const counts = countOutcomes(decisions)
+/**
+ * `decisions` are the rows the run kept; `totals` what all its rows add up to, when it kept only
+ * the first ones (absent: the rows are all there is).
+ */
+export function actionOutputs(
+  decisions: readonly Decision[],
+  poll?: PollReport,
+  totals?: DecisionTotals,
+): ActionOutputs {
+  const { count, counts } = totalsOf(decisions, totals)
   const outputs: ActionOutputs = {
     sent: String(counts.sent),
     unchanged: String(counts.unchanged),
@@ -65,7 +74,7 @@ export function actionOutputs(decisions: readonly Decision[], poll?: PollReport)
   }
   const capped = cappedResultsJson(decisions, MAX_RESULTS_CHARS)
   outputs.results = capped.json
-  outputs['results-truncated'] = String(capped.rows < decisions.length)
+  outputs['results-truncated'] = String(capped.rows < count)
   if (poll) {
     outputs.succeeded = objectsWith(poll, 'succeeded').join('\n')
     outputs['failed-objects'] = objectsWith(poll, 'failed').join('\n')
@@ -125,23 +134,71 @@ export function resultsJson(decisions: readonly Decision[]): string {
 }
 
 /**
- * `resultsJson` in pieces of `rowsPerPiece` rows, for a writer that must not hold the whole text
- * at once (a million decisions make a string longer than V8 allows).
+ * Writes decisions as one JSON array (the text of `resultsJson`, then a line break) to a stream
+ * as they come, a thousand rows at a time: a run of a million events never holds its results as
+ * one string. The stream is opened on the first write, so a run that ends before writing any
+ * row (a lint run) leaves no file. A stream error is kept and thrown by `end`, and nothing more is
+ * written after it.
  */
-export function* resultsJsonPieces(
-  decisions: readonly Decision[],
-  rowsPerPiece = 1000,
-): Generator<string> {
-  if (decisions.length === 0) {
-    yield '[]'
-    return
+export class ResultsJsonWriter implements DecisionSink {
+  private stream: NodeJS.WritableStream | undefined
+  private rows: unknown[] = []
+  private written = 0
+  private draining: Promise<void> | undefined
+  private failure: unknown
+
+  constructor(
+    private readonly open: () => NodeJS.WritableStream,
+    private readonly rowsPerPiece = 1000,
+  ) {}
+
+  row(decision: Decision): void {
+    this.rows.push(resultRow(decision))
+    if (this.rows.length >= this.rowsPerPiece) this.writeRows()
   }
-  for (let start = 0; start < decisions.length; start += rowsPerPiece) {
-    const json = JSON.stringify(resultRows(decisions.slice(start, start + rowsPerPiece)))
-    const first = start === 0
-    const last = start + rowsPerPiece >= decisions.length
-    // the pieces' own brackets dropped, the rows joined by commas across pieces
-    yield `${first ? '[' : ','}${json.slice(1, -1)}${last ? ']' : ''}`
+
+  ready(): Promise<void> | undefined {
+    return this.draining
+  }
+
+  /** Writes what is left and the closing bracket, and waits until the stream has taken it all. */
+  async end(): Promise<void> {
+    this.writeRows()
+    this.write(this.written === 0 ? '[]\n' : ']\n')
+    if (this.draining) await this.draining
+    if (this.failure !== undefined) throw this.failure
+  }
+
+  private writeRows(): void {
+    if (this.rows.length === 0) return
+    const json = JSON.stringify(this.rows)
+    // the piece's own brackets dropped, the rows joined by commas across pieces
+    this.write(`${this.written === 0 ? '[' : ','}${json.slice(1, -1)}`)
+    this.written += this.rows.length
+    this.rows = []
+  }
+
+  private write(text: string): void {
+    if (this.failure !== undefined) return
+    const stream = (this.stream ??= this.openStream())
+    if (stream.write(text) || this.draining) return
+    this.draining = once(stream, 'drain').then(
+      () => {
+        this.draining = undefined
+      },
+      (error: unknown) => {
+        this.failure = error
+        this.draining = undefined
+      },
+    )
+  }
+
+  private openStream(): NodeJS.WritableStream {
+    const stream = this.open()
+    stream.on('error', (error: unknown) => {
+      this.failure ??= error
+    })
+    return stream
   }
 }
 

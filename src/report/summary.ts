@@ -14,15 +14,18 @@ import {
   type AwaitState,
   type PollReport,
 } from '../routing/await.js'
-import type { Decision, Outcome } from '../results.js'
-import { countOutcomes } from '../results.js'
+import type { Decision, DecisionTotals, Outcome } from '../results.js'
+import { totalsOf } from '../results.js'
 import { problemLocation } from './annotate.js'
 import { isCommitStatus, totalsLine, truncate } from './text.js'
 
 export interface SummaryInput {
   /** `lint`: a configuration check, no events and no decisions; absent = a normal run */
   mode?: RunMode
+  /** the rows the run kept (all of them, unless `totals` says there were more) */
   decisions: Decision[]
+  /** what all the run's rows add up to, when `decisions` holds only the first ones */
+  totals?: DecisionTotals
   problems: Problem[]
   dryRun: boolean
   warnings: string[]
@@ -86,7 +89,8 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
   const tableHead = `| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|\n`
 
   // Rows go in while they fit; the note about the rest is counted in before it is known.
-  const noteRoom = bytes(omittedNote(decisions.length)) + 2
+  const { count } = totalsOf(decisions, input.totals)
+  const noteRoom = bytes(omittedNote(count)) + 2
   let used = bytes(head) + bytes(tableHead) + bytes(tail) + noteRoom + 2
   const rows: string[] = []
   for (const d of decisions) {
@@ -97,7 +101,7 @@ export function renderSummary(input: SummaryInput, options: SummaryOptions = {})
     rows.push(row)
     used += size
   }
-  const omitted = decisions.length - rows.length
+  const omitted = count - rows.length
   const table = tableHead + rows.join('') + (omitted > 0 ? `\n${omittedNote(omitted)}\n` : '')
   return joinSections([head + table, tail])
 }
@@ -183,8 +187,8 @@ function renderLintSummary(problems: Problem[]): string {
   ])
 }
 
-function verdict({ decisions, problems: all, warnings, dryRun }: SummaryInput): string {
-  const counts = countOutcomes(decisions)
+function verdict({ decisions, totals, problems: all, warnings, dryRun }: SummaryInput): string {
+  const { counts } = totalsOf(decisions, totals)
   // notices are worth knowing, not something wrong: they do not count as problems
   const problems = all.filter((p) => p.severity !== 'notice')
   const notices = all.length - problems.length
@@ -195,7 +199,7 @@ function verdict({ decisions, problems: all, warnings, dryRun }: SummaryInput): 
   if (problems.length > 0) extra.push(plural(problems.length, 'problem'))
   if (warnings.length > 0) extra.push(plural(warnings.length, 'warning'))
   if (notices > 0) extra.push(plural(notices, 'notice'))
-  const line = [totalsLine(decisions), ...extra].join(', ')
+  const line = [totalsLine(counts), ...extra].join(', ')
   return `${icon} ${dryRun ? `Dry run, nothing was sent: ${line}` : line}`
 }
 

@@ -2,9 +2,9 @@
  * The decision table for terminals: what the CLI prints. Plain text sized to its content, narrowed
  * to the terminal width by cutting the longest columns first, colour only when asked.
  */
-import type { Decision, Outcome } from '../results.js'
+import type { Decision, DecisionTotals, Outcome } from '../results.js'
 import { awaitedId, shortSha, type PollReport } from '../routing/await.js'
-import { countOutcomes } from '../results.js'
+import { totalsOf } from '../results.js'
 import {
   eventText,
   oneLine,
@@ -20,6 +20,8 @@ export interface TableOptions {
   color?: boolean
   /** the width to fit, in columns; 160 unless set */
   width?: number
+  /** what all the run's rows add up to, when `decisions` holds only the first ones */
+  totals?: DecisionTotals
 }
 
 const DEFAULT_WIDTH = 160
@@ -42,10 +44,11 @@ const OUTCOME_COLOURS: Record<Outcome, string> = {
 export function renderTable(decisions: Decision[], options: TableOptions = {}): string {
   const color = options.color === true
   const width = options.width ?? DEFAULT_WIDTH
-  const totals = totalsLine(decisions)
-  const failed = countOutcomes(decisions).failed > 0
+  const { count, counts } = totalsOf(decisions, options.totals)
+  const totals = totalsLine(counts)
+  const failed = counts.failed > 0
   const totalsOut = color ? `${failed ? OUTCOME_COLOURS.failed : BOLD}${totals}${RESET}` : totals
-  if (decisions.length === 0) return `No events.\n${totalsOut}\n`
+  if (count === 0) return `No events.\n${totalsOut}\n`
 
   const rows = decisions.map((d) =>
     [eventText(d), d.alert ?? '-', providerText(d), d.outcome, whyText(d)].map(oneLine),
@@ -68,6 +71,11 @@ export function renderTable(decisions: Decision[], options: TableOptions = {}): 
       : undefined
     lines.push(formatRow(cells, widths, paint))
   })
+  if (count > decisions.length) {
+    lines.push(
+      `… ${count - decisions.length} more decisions not shown here; the JSON results list them all`,
+    )
+  }
   lines.push(totalsOut)
   return lines.join('\n') + '\n'
 }

@@ -2,8 +2,7 @@
  * Small text helpers shared by the reporters. Event messages and error texts are user data: they
  * can hold newlines, tabs and terminal escape sequences, so every cell goes through `oneLine`.
  */
-import type { Decision } from '../results.js'
-import { countOutcomes } from '../results.js'
+import type { Counts, Decision } from '../results.js'
 
 /** Length in code points, so that an emoji or accented letter counts as one column. */
 export function textLength(text: string): number {
@@ -38,8 +37,7 @@ export function oneLine(text: string): string {
 }
 
 /** `3 sent, 2 unchanged, 5 skipped, 0 failed` (+ `, 4 dry-run` when there are any). */
-export function totalsLine(decisions: readonly Decision[]): string {
-  const c = countOutcomes(decisions)
+export function totalsLine(c: Counts): string {
   const parts = [
     `${c.sent} sent`,
     `${c.unchanged} unchanged`,

@@ -73,32 +73,59 @@ export function planNotifications(
   config: Config,
   providers: Map<string, ProviderEntry>,
   options: RoutingOptions,
-  limiter: FixedWindowLimiter = new FixedWindowLimiter(options.rateLimitIntervalMs),
+  limiter?: FixedWindowLimiter,
 ): Plan {
+  const router = new Router(config, providers, options, limiter)
   const decisions: Decision[] = []
   const deliveries: PlannedDelivery[] = []
-  const warnings = new Set<string>()
-  const routes = config.alerts.map((alert) => alertRoute(alert, config, providers))
-  const candidateAlerts = new CandidateAlerts(config.alerts)
-  const rateLimitedReason = `rate limited: duplicate of an event within ${formatGoDuration(limiter.intervalMs)}`
+  for (const sourced of inRoutingOrder(events)) router.route(sourced, decisions, deliveries)
+  return { decisions, deliveries, warnings: [...router.warnings] }
+}
 
-  for (const sourced of inRoutingOrder(events)) {
+/**
+ * `planNotifications` one event at a time, for a run that routes events as they are read: what
+ * depends only on the configuration (each alert's provider, the alerts an object can reach) is
+ * worked out once, and the rate limiter and the warnings carry over from event to event.
+ */
+export class Router {
+  /** problems the controller would report as Warning events, each once */
+  readonly warnings = new Set<string>()
+  private readonly routes: AlertRoute[]
+  private readonly candidateAlerts: CandidateAlerts
+  private readonly rateLimitedReason: string
+
+  constructor(
+    private readonly config: Config,
+    providers: Map<string, ProviderEntry>,
+    private readonly options: RoutingOptions,
+    private readonly limiter: FixedWindowLimiter = new FixedWindowLimiter(
+      options.rateLimitIntervalMs,
+    ),
+  ) {
+    this.routes = config.alerts.map((alert) => alertRoute(alert, config, providers))
+    this.candidateAlerts = new CandidateAlerts(config.alerts)
+    this.rateLimitedReason = `rate limited: duplicate of an event within ${formatGoDuration(limiter.intervalMs)}`
+  }
+
+  /** Routes one event: its rows go to `decisions`, what is to be sent to `deliveries`. */
+  route(sourced: SourcedEvent, decisions: Decision[], deliveries: PlannedDelivery[]): void {
+    const { limiter, warnings } = this
     const row = baseDecision(sourced)
     const cleaned = cleanupMetadata(sourced.event)
 
     // An event without a time is taken as arriving with the latest event seen so far.
     const now = Number.isFinite(sourced.time) ? sourced.time : (limiter.latestTimeMs ?? 0)
     if (!limiter.take(rateLimitKey(cleaned), now)) {
-      decisions.push(eventOnlyDecision(row, rateLimitedReason))
-      continue
+      decisions.push(eventOnlyDecision(row, this.rateLimitedReason))
+      return
     }
 
     const event = excludeInternalMetadata(cleaned)
     let facts: EventFacts | undefined
     let matchedAny = false
-    for (const index of candidateAlerts.for(event.involvedObject)) {
-      const route = routes[index]!
-      const match = eventMatchesAlert(event, route.alert, config.objects)
+    for (const index of this.candidateAlerts.for(event.involvedObject)) {
+      const route = this.routes[index]!
+      const match = eventMatchesAlert(event, route.alert, this.config.objects)
       if (match.warning !== undefined) {
         warnings.add(
           `Alert/${route.alertKey}: ${match.warning}: no such object in the manifests (matchLabels needs its labels)`,
@@ -107,13 +134,10 @@ export function planNotifications(
       if (!match.matched) continue
       matchedAny = true
       facts ??= eventFacts(event, row, sourced)
-      const decision = notificationParams(facts, route, options, deliveries, warnings)
-      decisions.push(decision)
+      decisions.push(notificationParams(facts, route, this.options, deliveries, warnings))
     }
     if (!matchedAny) decisions.push(eventOnlyDecision(row, 'no alert matches'))
   }
-
-  return { decisions, deliveries, warnings: [...warnings] }
 }
 
 type BaseDecision = Pick<Decision, 'event' | 'eventReason' | 'severity' | 'timestamp' | 'source'>

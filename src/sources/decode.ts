@@ -7,7 +7,7 @@
 import { pipeline, Readable } from 'node:stream'
 import { createGunzip, gunzipSync } from 'node:zlib'
 import type { Problem } from '../manifests/model.js'
-import { parseEventStream, type ParsedEvents } from '../events/parse.js'
+import { parseEventStream, type EventsSink, type ParsedEvents } from '../events/parse.js'
 
 /** Inflated content larger than this is refused. */
 export const MAX_INFLATED_BYTES = 512 * 1024 * 1024
@@ -111,6 +111,8 @@ export class GzipStreamError extends Error {
 export interface EventSourceOptions {
   /** How a failure of the source (not a gzip error) is described; default `cannot read: …`. */
   describeError?: (error: unknown) => string
+  /** hands the events on as they are read (see `parseEventStream`) */
+  onEvents?: EventsSink
 }
 
 /**
@@ -123,6 +125,7 @@ export function readEventSource(
   options: EventSourceOptions = {},
 ): Promise<ParsedEvents> {
   return parseEventStream(inflateIfGzip(chunks), label, {
+    onEvents: options.onEvents,
     describeError: (error) => {
       if (error instanceof GzipStreamError) return error.message
       if (options.describeError) return options.describeError(error)

@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { glob, isDynamicPattern } from 'tinyglobby'
 import type { Problem } from '../manifests/model.js'
-import type { ParsedEvents } from '../events/parse.js'
+import type { EventsSink, ParsedEvents } from '../events/parse.js'
 import { readEventSource } from './decode.js'
 
 /**
@@ -45,6 +45,8 @@ const ARTIFACT_ENTRY = /^artifact:([^@]+)(?:@(\d+))?$/
  * Reads and parses every entry, in the order given (glob matches sorted). A file or URL named
  * twice (or a file matched by two globs) is read once. `readStdin` is used for the entry `-`; it
  * defaults to the process's standard input. `readUrl` reads `http://` and `https://` entries.
+ * With `onEvents`, files and standard input hand their events on as they are read (the result
+ * then holds only what the other readers returned).
  */
 export async function readEventFiles(
   entries: string[],
@@ -52,6 +54,7 @@ export async function readEventFiles(
   readStdin: ReadStdin = readStandardInput,
   readUrl: ReadUrl = readUrlWithoutToken,
   readArtifact?: ReadArtifact,
+  onEvents?: EventsSink,
 ): Promise<ParsedEvents> {
   const result: ParsedEvents = { events: [], problems: [], ignored: { nonFlux: 0, trace: 0 } }
   const seen = new Set<string>()
@@ -63,7 +66,7 @@ export async function readEventFiles(
     if (entry === '-') {
       if (seen.has('-')) continue
       seen.add('-')
-      merge(result, await readStandardInputEvents(readStdin))
+      merge(result, await readStandardInputEvents(readStdin, onEvents))
       continue
     }
 
@@ -103,7 +106,7 @@ export async function readEventFiles(
       const absolute = path.resolve(cwd, file)
       if (seen.has(absolute)) continue
       seen.add(absolute)
-      merge(result, await readEventFile(absolute, file))
+      merge(result, await readEventFile(absolute, file, onEvents))
     }
   }
   return result
@@ -153,8 +156,13 @@ export async function readTextFileLimited(
 }
 
 /** One event file, streamed; `label` names it in origins and problems. */
-function readEventFile(absolutePath: string, label: string): Promise<ParsedEvents> {
+function readEventFile(
+  absolutePath: string,
+  label: string,
+  onEvents: EventsSink | undefined,
+): Promise<ParsedEvents> {
   return readEventSource(createReadStream(absolutePath), label, {
+    onEvents,
     describeError: (e) =>
       (e as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'event file not found'
@@ -162,7 +170,10 @@ function readEventFile(absolutePath: string, label: string): Promise<ParsedEvent
   })
 }
 
-async function readStandardInputEvents(readStdin: ReadStdin): Promise<ParsedEvents> {
+async function readStandardInputEvents(
+  readStdin: ReadStdin,
+  onEvents: EventsSink | undefined,
+): Promise<ParsedEvents> {
   let input: string | AsyncIterable<Uint8Array | string>
   try {
     input = await readStdin()
@@ -173,7 +184,9 @@ async function readStandardInputEvents(readStdin: ReadStdin): Promise<ParsedEven
     }
     return { events: [], problems: [problem], ignored: { nonFlux: 0, trace: 0 } }
   }
-  return readEventSource(typeof input === 'string' ? textChunks(input) : input, STDIN_LABEL)
+  return readEventSource(typeof input === 'string' ? textChunks(input) : input, STDIN_LABEL, {
+    onEvents,
+  })
 }
 
 async function* textChunks(text: string): AsyncGenerator<string> {

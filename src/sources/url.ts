@@ -5,7 +5,7 @@
  * naming the URL with any credentials in it redacted; the run goes on with the other sources.
  */
 import { STATUS_CODES } from 'node:http'
-import type { ParsedEvents } from '../events/parse.js'
+import type { EventsSink, ParsedEvents } from '../events/parse.js'
 import { redactUrlCredentials } from '../delivery/mask.js'
 import {
   dispatcherFor,
@@ -24,6 +24,8 @@ export interface EventUrlOptions {
   timeoutMs?: number
   /** where the proxy settings (`HTTPS_PROXY`, `NO_PROXY`, …) come from; default process.env */
   env?: NodeJS.ProcessEnv
+  /** hands the events on as the body is read (see `parseEventStream`) */
+  onEvents?: EventsSink
 }
 
 /**
@@ -78,7 +80,10 @@ export async function readEventUrl(
     return fail(`HTTP ${`${response.status} ${reason}`.trim()}`)
   }
   if (!response.body) return readEventSource(emptyBody(), label)
-  return readEventSource(response.body, label, { describeError: describe })
+  return readEventSource(response.body, label, {
+    describeError: describe,
+    onEvents: options.onEvents,
+  })
 }
 
 async function* emptyBody(): AsyncGenerator<Uint8Array> {}

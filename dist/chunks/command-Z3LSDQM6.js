@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e}from"./chunk-TVI2YGR3.js";import"./chunk-YNQCOLDB.js";import"./chunk-NGRCCSBF.js";import"./chunk-7AYZHASA.js";import"./chunk-HMHDXFCI.js";import"./chunk-XY7QUVLB.js";export{a as EVENTS_COMMAND_LABEL,c as MAX_COMMAND_OUTPUT_BYTES,e as lastLines,b as readEventsCommand,d as runShellCommand};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-VRQDEPC4.js";import"./chunk-YNQCOLDB.js";import"./chunk-YS6BAGEM.js";import"./chunk-NGRCCSBF.js";import"./chunk-7AYZHASA.js";import"./chunk-HMHDXFCI.js";import"./chunk-XY7QUVLB.js";export{a as MAX_EVENT_SOURCE_BYTES,b as STDIN_LABEL,c as readEventFiles,d as readTextFileLimited};
