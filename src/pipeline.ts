@@ -448,11 +448,16 @@ async function routeAsRead(
   routing: RoutingOptions,
   log: DecisionLog,
 ): Promise<StreamedRun> {
-  const [{ Router }, { ReorderWindow }, { openDeliverer }] = await Promise.all([
-    import('./routing/plan.js'),
-    import('./routing/reorder.js'),
-    import('./delivery/deliver.js'),
-  ])
+  const [{ Router }, { ReorderWindow }, { openDeliverer }, { limitHeapGrowth }] = await Promise.all(
+    [
+      import('./routing/plan.js'),
+      import('./routing/reorder.js'),
+      import('./delivery/deliver.js'),
+      import('./util/heap.js'),
+    ],
+  )
+  // events and rows are garbage soon after they are read: keep the heap near what is live
+  limitHeapGrowth()
   const ready: ResolvedProvider[] = []
   for (const entry of providers.values()) if (!('error' in entry)) ready.push(entry)
   const deliverer = await openDeliverer(ready, { dryRun: options.dryRun })

@@ -42,7 +42,7 @@ export interface ParsedEvents {
 
 /** Strings shared between events: up to this length, and this many per source. */
 const MAX_SHARED_LENGTH = 200
-const MAX_SHARED_STRINGS = 100_000
+const MAX_SHARED_STRINGS = 10_000
 
 /** More problems than this per source are summed up in one last line. */
 const MAX_PROBLEMS_PER_SOURCE = 20
@@ -267,10 +267,11 @@ class EventCollector implements ValueSink<CollectorMark> {
 
   /**
    * Gives the event the pool's copy of each repeated string (object identity, controller,
-   * reason, message, metadata such as revisions), so that every event is held until the run ends does not
-   * mean every event holds its own copy of the same text. JSON.parse makes a new string for each
-   * value it reads; a big source repeats the same few hundred objects. The event is the one the
-   * normaliser just built, so it is ours to change.
+   * reason, message, metadata such as revisions), so that the events held at once (a list until
+   * its end, the reorder window, a run that keeps state) do not each hold their own copy of the
+   * same text. JSON.parse makes a new string for each value it reads; a big source repeats the
+   * same few hundred objects. The event is the one the normaliser just built, so it is ours to
+   * change.
    */
   private shareStrings(event: FluxEvent): FluxEvent {
     const ref = event.involvedObject
@@ -303,7 +304,10 @@ class EventCollector implements ValueSink<CollectorMark> {
     if (text.length > MAX_SHARED_LENGTH) return text
     const known = this.pool.get(text)
     if (known !== undefined) return known
-    if (this.pool.size < MAX_SHARED_STRINGS) this.pool.set(text, text)
+    // full: start again, so the strings that keep coming back are shared and the others (unique
+    // revisions, messages) are let go: a long stream must not hold on to every string it read
+    if (this.pool.size >= MAX_SHARED_STRINGS) this.pool.clear()
+    this.pool.set(text, text)
     return text
   }
 
