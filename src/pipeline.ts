@@ -134,9 +134,16 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   // Every secret is known by now: each decision row is masked as it is made, then counted, kept
   // (the first ones) and handed to the host's results sink, in plan order.
   const mask = createMasker([...secretValues])
+  // most rows share a few reasons (`would send …`, `no alert matches`): each is masked once
+  const maskedReasons = new Map<string, string>()
   const log = new DecisionLog({
     finish: (decision) => {
-      decision.reason = mask(decision.reason)
+      let reason = maskedReasons.get(decision.reason)
+      if (reason === undefined) {
+        reason = mask(decision.reason)
+        if (maskedReasons.size < MASKED_REASONS) maskedReasons.set(decision.reason, reason)
+      }
+      decision.reason = reason
     },
     sink: host.results,
   })
@@ -429,6 +436,9 @@ interface StreamedRun {
   warnings: string[]
   eventStats: RunReport['eventStats']
 }
+
+/** Distinct masked reasons remembered per run. */
+const MASKED_REASONS = 10_000
 
 /** Rows waiting for their delivery before reading pauses (the log's back-pressure). */
 const MAX_WAITING_ROWS = 10_000

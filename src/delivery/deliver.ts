@@ -86,8 +86,8 @@ interface NotifierSession {
   /** errors are masked with what the prepared provider carries (its token), once there is one */
   masking: ResolvedProvider
   /**
-   * Dry run: each masked "would send …" reason once, shared by the rows that have it (a row is
-   * kept for the whole run, and most of a provider's rows name the same address).
+   * Dry run: the masked "would send …" reason per list of requests (method and URL as sent), so
+   * that each is worded and masked once (most of a provider's rows name the same address).
    */
   dryRunReasons?: Map<string, string>
 }
@@ -324,17 +324,18 @@ function describeNotification(delivery: PlannedDelivery, session: NotifierSessio
     decision.reason = rendered.skip
     return
   }
-  const targets = rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`)
-  const intent = module.send
-    ? `would publish to ${provider.channel}`
-    : `would send ${targets.join(', ')}`
+  // the requests as sent (the key), worded with their credentials and secrets hidden only once
+  const targets = module.send ? '' : rendered.requests.map((r) => `${r.method} ${r.url}`).join('\n')
   decision.outcome = 'dry-run'
   const reasons = (session.dryRunReasons ??= new Map())
-  let reason = reasons.get(intent)
+  let reason = reasons.get(targets)
   if (reason === undefined) {
+    const intent = module.send
+      ? `would publish to ${provider.channel}`
+      : `would send ${rendered.requests.map((r) => `${r.method} ${redactUrlCredentials(r.url)}`).join(', ')}`
     // the address itself may be a secret (a Slack webhook URL), hence the masking
     reason = maskSecrets(intent, provider.secretValues)
-    if (reasons.size < MAX_SHARED_REASONS) reasons.set(intent, reason)
+    if (reasons.size < MAX_SHARED_REASONS) reasons.set(targets, reason)
   }
   decision.reason = reason
 }
