@@ -5,12 +5,13 @@
  * writes every one of them to --json.
  */
 import { spawn } from 'node:child_process'
-import { rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startRecorder, type Recorder } from '../servers/recorder.js'
 import { writeRepo } from './fleet.js'
-import { ROOT, runCli } from './harness.js'
+import { ROOT, runAction, runCli } from './harness.js'
 
 let receiver: Recorder
 let repo: string
@@ -118,5 +119,34 @@ describe('events routed as they are read', () => {
     )
     expect(rows.filter((r) => r.outcome === 'dry-run')).toHaveLength(EVENTS / 100)
     expect(receiver.requests).toHaveLength(0)
+  })
+
+  it('the Action: counts, summary and outputs cover every decision, results-file lists them all', async () => {
+    await writeFile(join(repo, 'events.ndjson'), `${eventLines().join('\n')}\n`)
+    const temp = await mkdtemp(join(tmpdir(), 'flux-notify-runner-temp-'))
+    try {
+      const result = await runAction({
+        inputs: { manifests: 'notifications.yaml', events: 'events.ndjson', state: 'none' },
+        env: { RUNNER_TEMP: temp, GITHUB_ACTION: 'notify' },
+        cwd: repo,
+      })
+      expect(result.code).toBe(0)
+      expect(receiver.requests).toHaveLength(EVENTS / 100)
+      expect(result.outputs.sent).toBe(String(EVENTS / 100))
+      expect(result.outputs.skipped).toBe(String(EVENTS - EVENTS / 100))
+      // the output holds the first rows that fit; the file every one of them
+      expect(result.outputs['results-truncated']).toBe('true')
+      const inOutput = JSON.parse(result.outputs.results!) as unknown[]
+      expect(inOutput.length).toBeLessThan(EVENTS)
+      const all = JSON.parse(await readFile(result.outputs['results-file']!, 'utf8')) as unknown[]
+      expect(all).toHaveLength(EVENTS)
+      expect(all.slice(0, inOutput.length)).toEqual(inOutput)
+      expect(result.summary).toContain(
+        `${EVENTS / 100} sent, 0 unchanged, ${EVENTS - EVENTS / 100} skipped, 0 failed`,
+      )
+      expect(result.stdout).toContain('… 2000 more decisions not shown here')
+    } finally {
+      await rm(temp, { recursive: true, force: true })
+    }
   })
 })
