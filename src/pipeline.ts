@@ -133,17 +133,11 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
 
   // Every secret is known by now: each decision row is masked as it is made, then counted, kept
   // (the first ones) and handed to the host's results sink, in plan order.
+  // (the masker remembers the texts it masked: most rows share a few reasons)
   const mask = createMasker([...secretValues])
-  // most rows share a few reasons (`would send …`, `no alert matches`): each is masked once
-  const maskedReasons = new Map<string, string>()
   const log = new DecisionLog({
     finish: (decision) => {
-      let reason = maskedReasons.get(decision.reason)
-      if (reason === undefined) {
-        reason = mask(decision.reason)
-        if (maskedReasons.size < MASKED_REASONS) maskedReasons.set(decision.reason, reason)
-      }
-      decision.reason = reason
+      decision.reason = mask(decision.reason)
     },
     sink: host.results,
   })
@@ -436,9 +430,6 @@ interface StreamedRun {
   warnings: string[]
   eventStats: RunReport['eventStats']
 }
-
-/** Distinct masked reasons remembered per run. */
-const MASKED_REASONS = 10_000
 
 /** Rows waiting for their delivery before reading pauses (the log's back-pressure). */
 const MAX_WAITING_ROWS = 10_000

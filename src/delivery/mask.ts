@@ -56,6 +56,8 @@ export function maskToken(text: string, token: string): string {
  * `@` as the end of the user-info, so a greedy match up to the last `@` before the path is right.
  */
 export function redactUrlCredentials(text: string): string {
+  // (no `@`, nothing to redact: one search instead of the pattern's)
+  if (!text.includes('@')) return text
   return text.replace(/\b([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)[^/?#\s"'<>]+@/gu, '$1***@')
 }
 
@@ -83,22 +85,47 @@ const maskers = new WeakMap<readonly string[], (text: string) => string>()
 /**
  * `maskSecrets` for many texts with the same secrets: the patterns are built once, and a text is
  * searched with a secret's pattern only when it contains the shortest string that pattern can
- * match (the secret without its last character, which the controller's `*` makes optional), so
- * the common case — a text with no secret in it — costs a few substring searches.
+ * match (the secret without its last character, which the controller's `*` makes optional). One
+ * search for all of those strings at once settles the common case, a text with no secret in it.
+ * Texts come back again and again (a run's decision reasons are a few hundred texts over a
+ * hundred thousand rows): each is masked once and remembered.
  */
 export function createMasker(secrets: readonly string[]): (text: string) => string {
   const ordered = [...new Set(secrets)]
     .filter((secret) => secret !== '')
     .sort((a, b) => b.length - a.length)
     .map((secret) => ({ needle: shortestMatch(secret), pattern: tokenPattern(secret) }))
-  return (text) => {
+  // Whether a text contains any of the needles at all, in one search (code units, as `includes`
+  // compares): a text that contains none is left as it is by every pattern, since no secret
+  // is replaced to make a new one appear.
+  const anyNeedle =
+    ordered.length > 0 ? new RegExp(ordered.map(({ needle }) => quoteMeta(needle)).join('|')) : null
+  const mask = (text: string): string => {
     let masked = text
-    for (const { needle, pattern } of ordered) {
-      if (masked.includes(needle)) masked = goReplaceAll(masked, pattern, MASK, true)
+    if (anyNeedle?.test(text)) {
+      for (const { needle, pattern } of ordered) {
+        if (masked.includes(needle)) masked = goReplaceAll(masked, pattern, MASK, true)
+      }
     }
-    return masked.includes('@') ? redactUrlCredentials(masked) : masked
+    return redactUrlCredentials(masked)
+  }
+  const remembered = new Map<string, string>()
+  return (text) => {
+    let masked = remembered.get(text)
+    if (masked === undefined) {
+      masked = mask(text)
+      if (text.length <= MAX_REMEMBERED_LENGTH) {
+        if (remembered.size >= MAX_REMEMBERED) remembered.clear()
+        remembered.set(text, masked)
+      }
+    }
+    return masked
   }
 }
+
+/** How many texts a masker remembers, and up to which length (longer ones are rarely repeated). */
+const MAX_REMEMBERED = 1024
+const MAX_REMEMBERED_LENGTH = 512
 
 /** The shortest text `tokenPattern(secret)` matches without matching empty. */
 function shortestMatch(secret: string): string {

@@ -110,18 +110,58 @@ export function prefixBareMetadataKeys(
   metadata: Record<string, string | null>,
   apiVersion: string | undefined,
 ): Record<string, string> {
-  const prefix = `${apiGroupOf(apiVersion)}/`
-  const entries: [string, string][] = []
-  for (const [key, value] of Object.entries(metadata)) {
+  const prefixed = prefixedKeys(apiVersion)
+  const out: Record<string, string> = {}
+  for (const key of Object.keys(metadata)) {
     // Go decodes a JSON null inside a map[string]string as "".
+    const value = metadata[key] ?? ''
     if (key.includes('/')) {
-      entries.push([key, value ?? ''])
-    } else if (!Object.prototype.hasOwnProperty.call(metadata, prefix + key)) {
-      entries.push([prefix + key, value ?? ''])
+      setOwn(out, key, value)
+    } else {
+      let full = prefixed.keys.get(key)
+      if (full === undefined) {
+        full = prefixed.prefix + key
+        if (prefixed.keys.size < MAX_PREFIXED_KEYS) prefixed.keys.set(key, full)
+      }
+      if (!Object.prototype.hasOwnProperty.call(metadata, full)) setOwn(out, full, value)
     }
   }
-  // Object.fromEntries defines own properties, so a key like `__proto__` stays data.
-  return Object.fromEntries(entries)
+  return out
+}
+
+/**
+ * `<group>/<key>` for the bare keys of each apiVersion, built once: a stream of processed events
+ * repeats the same few keys (`revision`, `commit_status`), and a property key that is the same
+ * string each time is cheaper to look up and to set than a new one.
+ */
+const PREFIXED_KEYS = new Map<string | undefined, { prefix: string; keys: Map<string, string> }>()
+const MAX_PREFIXED_KEYS = 256
+
+function prefixedKeys(apiVersion: string | undefined): {
+  prefix: string
+  keys: Map<string, string>
+} {
+  let prefixed = PREFIXED_KEYS.get(apiVersion)
+  if (prefixed === undefined) {
+    prefixed = { prefix: `${apiGroupOf(apiVersion)}/`, keys: new Map() }
+    if (PREFIXED_KEYS.size >= MAX_PREFIXED_KEYS) PREFIXED_KEYS.clear()
+    PREFIXED_KEYS.set(apiVersion, prefixed)
+  }
+  return prefixed
+}
+
+/** `record[key] = value` as an own data property, even for a key like `__proto__`. */
+function setOwn(record: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') {
+    Object.defineProperty(record, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    })
+  } else {
+    record[key] = value
+  }
 }
 
 /** A core/v1 Kubernetes Event, as `kubectl get events -o json|yaml` or `kubectl events` print it. */

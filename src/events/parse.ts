@@ -17,6 +17,7 @@
  * is cut into values is `stream.ts`; what each value means is here. `parseEvents` reads a text
  * already in memory the same way.
  */
+import { isAscii } from 'node:buffer'
 import type { Problem } from '../manifests/model.js'
 import { oneLineMessage } from '../manifests/yaml.js'
 import type { FluxEvent, SourcedEvent } from './model.js'
@@ -117,7 +118,11 @@ export async function parseEventStream(
       const text =
         typeof chunk === 'string'
           ? decoder.decode() + chunk
-          : decoder.decode(chunk, { stream: true })
+          : isAscii(chunk)
+            ? // the common case, and a third of the cost of decoding: ASCII reads the same as
+              // Latin-1 (the flush ends a sequence the previous chunk left open, as decode would)
+              decoder.decode() + latin1(chunk)
+            : decoder.decode(chunk, { stream: true })
       const more = reader.push(text)
       await handOn(reader.pendingMark)
       if (!more) break
@@ -131,6 +136,10 @@ export async function parseEventStream(
   }
   await handOn(undefined)
   return collector.finish()
+}
+
+function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
 }
 
 /** Reads events from an already decoded value (e.g. a webhook payload), with no line numbers. */

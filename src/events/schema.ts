@@ -66,11 +66,24 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Whether a decoded JSON object has a key that Go would decode into the Flux event field. */
 export function hasFluxEventField(raw: Record<string, unknown>, field: string): boolean {
-  const folded = goFoldKey(field)
+  const folded = foldedField(field)
   for (const key of Object.keys(raw)) {
-    if (key === field || goFoldKey(key) === folded) return true
+    // Folding maps each UTF-16 unit to one: keys of another length never fold to the field.
+    if (key === field || (key.length === folded.length && goFoldKey(key) === folded)) return true
   }
   return false
+}
+
+/** Fields folded once: every event of a list is asked about the same few. */
+const FOLDED_FIELDS = new Map<string, string>()
+
+function foldedField(field: string): string {
+  let folded = FOLDED_FIELDS.get(field)
+  if (folded === undefined) {
+    folded = goFoldKey(field)
+    if (FOLDED_FIELDS.size < 64) FOLDED_FIELDS.set(field, folded)
+  }
+  return folded
 }
 
 /**

@@ -16,6 +16,11 @@
  *
  * No single value may be larger than MAX_VALUE_CHARS: such a value is refused and the source
  * stops there, without reading (or holding) the rest of it.
+ *
+ * Speed: most values are not framed character by character. When the text at hand holds a whole
+ * list item or top-level object, its end is guessed from the layout and proved by JSON.parse
+ * (`readElementAtHand`), so reading costs little more than parsing; the framing is what reads
+ * everything else, and what finds and words every error.
  */
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments } from 'yaml'
 import {
@@ -84,6 +89,27 @@ interface Unit {
 }
 
 const TOO_LARGE = Symbol('too large')
+
+/** How near the end of its chunk a value must start to be read with the next chunk joined on. */
+const JOIN_LIMIT = 16 * 1024
+
+/** The largest top-level object `readObjectAtHand` reads whole (a list's envelope may be huge). */
+const MAX_OBJECT_AT_HAND = 1024 * 1024
+
+/** What `readElementAtHand` did: nothing, one element, or one element and the `,` after it. */
+const NOT_AT_HAND = 0
+const DONE_AT_HAND = 1
+const NEXT_AT_HAND = 2
+type ElementAtHand = typeof NOT_AT_HAND | typeof DONE_AT_HAND | typeof NEXT_AT_HAND
+
+/** The two layouts whose element ends are guessed (see `guessObjectEnd`). */
+const INDENTED = 1
+const NEXT_KEY = 2
+
+const LINE_FEED = 0x0a
+const CARRIAGE_RETURN = 0x0d
+const SPACE = 0x20
+const TAB = 0x09
 
 /**
  * A bracket, or a string (group 1 set when its closing quote is in the text; otherwise it goes on
@@ -193,11 +219,17 @@ export class EventTextReader<Mark> {
   /** Consumes chunk[i, end), keeping line and column up to date; returns the text. */
   private take(end: number): string {
     const text = this.chunk.slice(this.i, end)
-    this.i = end
+    this.consume(text)
+    return text
+  }
+
+  /** Moves the cursor over `text`, which is chunk[i, i + text.length). */
+  private consume(text: string): void {
+    this.i += text.length
     let nl = text.indexOf('\n')
     if (nl < 0) {
       this.column += text.length
-      return text
+      return
     }
     let last = nl
     while (nl >= 0) {
@@ -206,7 +238,6 @@ export class EventTextReader<Mark> {
       nl = text.indexOf('\n', nl + 1)
     }
     this.column = text.length - last - 1
-    return text
   }
 
   /** Puts text back in front of the cursor (text that was taken and holds no line break). */
@@ -321,6 +352,7 @@ export class EventTextReader<Mark> {
   /** One JSON value per line, each line read on its own. */
   private *readJsonLines(): Read<void> {
     for (;;) {
+      this.readJsonLinesAtHand()
       const lineNumber = this.line
       const line = yield* this.readLine(MAX_VALUE_CHARS)
       if (line === TOO_LARGE) {
@@ -329,6 +361,24 @@ export class EventTextReader<Mark> {
       }
       if (!line.more) return
       readJsonLine(line.text, lineNumber, this.sink)
+    }
+  }
+
+  /**
+   * The whole lines the chunk at hand holds, read in one loop (what `readLine` would return for
+   * each of them, without a generator per line); the last, unfinished line is left to it.
+   */
+  private readJsonLinesAtHand(): void {
+    const text = this.chunk
+    for (;;) {
+      const start = this.i
+      const nl = text.indexOf('\n', start)
+      if (nl < 0 || nl - start > MAX_VALUE_CHARS) return
+      const lineNumber = this.line
+      this.i = nl + 1
+      this.line++
+      this.column = 0
+      readJsonLine(text.slice(start, nl), lineNumber, this.sink)
     }
   }
 
@@ -341,8 +391,12 @@ export class EventTextReader<Mark> {
       this.pending = this.sink.mark()
       let complete: boolean
       if (c === OPEN_ARRAY) complete = yield* this.readTopArray()
-      else if (c === OPEN_OBJECT) complete = yield* this.readTopObject()
-      else complete = yield* this.readTopScalar()
+      else if (c === OPEN_OBJECT) {
+        complete =
+          this.readObjectAtHand() ||
+          ((yield* this.joinNextChunk()) && this.readObjectAtHand()) ||
+          (yield* this.readTopObject())
+      } else complete = yield* this.readTopScalar()
       if (!complete) {
         this.sink.rollback(this.pending)
         this.pending = undefined
@@ -391,11 +445,18 @@ export class EventTextReader<Mark> {
       return true
     }
     for (let index = 0; ; index++) {
-      const unit = yield* this.readUnit()
-      if (unit === TOO_LARGE) return false
-      const value = this.parseUnit(unit)
-      if (value === TOO_LARGE) return false
-      add(value, index, unit.line)
+      let atHand = this.readElementAtHand(add, index)
+      if (atHand === NOT_AT_HAND && (yield* this.joinNextChunk())) {
+        atHand = this.readElementAtHand(add, index)
+      }
+      if (atHand === NEXT_AT_HAND) continue
+      if (atHand === NOT_AT_HAND) {
+        const unit = yield* this.readUnit()
+        if (unit === TOO_LARGE) return false
+        const value = this.parseUnit(unit)
+        if (value === TOO_LARGE) return false
+        add(value, index, unit.line)
+      }
       yield* this.skipBlanks()
       const c = yield* this.peek()
       if (c === COMMA) {
@@ -408,6 +469,183 @@ export class EventTextReader<Mark> {
         return yield* this.unexpected("',' or ']'")
       }
     }
+  }
+
+  /**
+   * The array element at the cursor, read without framing it bracket by bracket when the chunk
+   * at hand holds all of it: its end is guessed from the layout (`guessObjectEnd`) and the guess
+   * is proved by JSON.parse itself. A JSON object is never a prefix of a longer one, so a slice
+   * from the element's `{` to a `}` that parses as an object is exactly the element (what the
+   * framing below would have cut, with the same value). Anything else (a wrong guess, an element
+   * that goes on in the next chunk, a syntax error) is NOT_AT_HAND: the framing below reads the
+   * element as it always did, and reports what is wrong with it.
+   *
+   * Past the element, the `,` and the blanks after it are consumed when the next element starts
+   * in this chunk (NEXT_AT_HAND); otherwise the cursor stays right after the element
+   * (DONE_AT_HAND), where the caller looks for `,` or `]`.
+   */
+  private readElementAtHand(
+    add: (value: unknown, index: number, line: number) => void,
+    index: number,
+  ): ElementAtHand {
+    if (!this.guessing) return NOT_AT_HAND
+    const text = this.chunk
+    const start = this.i
+    if (text.charCodeAt(start) !== OPEN_OBJECT) return NOT_AT_HAND
+    const end = this.guessObjectEnd(text, start, MAX_VALUE_CHARS)
+    if (end < 0) return this.missedGuess()
+    const unitText = text.slice(start, end)
+    let value: unknown
+    try {
+      value = JSON.parse(unitText)
+    } catch {
+      return this.missedGuess()
+    }
+    this.guessHits++
+    const line = this.line
+    this.consume(unitText)
+    add(value, index, line)
+    let next = skipJsonWhitespace(text, end)
+    if (text.charCodeAt(next) !== COMMA) return DONE_AT_HAND
+    next = skipJsonWhitespace(text, next + 1)
+    if (next >= text.length) return DONE_AT_HAND
+    this.take(next)
+    return NEXT_AT_HAND
+  }
+
+  /**
+   * A top-level object (`kubectl get events -w -o json` prints one after another) read whole when
+   * the chunk at hand holds it, its end guessed and proved as in `readElementAtHand`; false when
+   * not, leaving the cursor where it was. An object with an `items` array is left to
+   * `readTopObject` too, which reads such items one by one with their own lines: for that reason
+   * only objects up to MAX_OBJECT_AT_HAND are tried, so that a big list is never parsed twice.
+   */
+  private readObjectAtHand(): boolean {
+    if (!this.guessing) return false
+    const text = this.chunk
+    const start = this.i
+    const end = this.guessObjectEnd(text, start, MAX_OBJECT_AT_HAND)
+    if (end < 0) {
+      this.missedGuess()
+      return false
+    }
+    const unitText = text.slice(start, end)
+    let value: Record<string, unknown>
+    try {
+      value = JSON.parse(unitText) as Record<string, unknown>
+    } catch {
+      this.missedGuess()
+      return false
+    }
+    this.guessHits++
+    if (Object.prototype.hasOwnProperty.call(value, 'items') && Array.isArray(value.items)) {
+      return false
+    }
+    const line = this.line
+    this.consume(unitText)
+    this.sink.addValue(value, { line, path: 'event' })
+    return true
+  }
+
+  /**
+   * After an object starting near the end of the chunk was not at hand: joins the next chunk on,
+   * so that an object cut by a chunk boundary (one in every chunk) can be read at hand too. False
+   * when there is no point (guesses given up, not an object, far from the end) or no next chunk.
+   */
+  private *joinNextChunk(): Read<boolean> {
+    const rest = this.chunk.length - this.i
+    if (!this.guessing || rest >= JOIN_LIMIT) return false
+    if (this.chunk.charCodeAt(this.i) !== OPEN_OBJECT) return false
+    return yield* this.fill(rest + 1)
+  }
+
+  /** Whether end guesses are still worth trying, and how they went so far. */
+  private guessing = true
+  private guessHits = 0
+  private guessMisses = 0
+
+  /**
+   * A guess that found no end in the chunk or did not parse. Some are expected (the last element
+   * of each chunk); when they are frequent, the layout is not one the guesses know, and this
+   * source stops guessing: each miss costs a search of the chunk and, at worst, a parse.
+   */
+  private missedGuess(): typeof NOT_AT_HAND {
+    this.guessMisses++
+    if (this.guessMisses >= 8 && this.guessMisses * 4 > this.guessHits) this.guessing = false
+    return NOT_AT_HAND
+  }
+
+  /**
+   * The layout of the last guess: the indentation of its `{` line (INDENTED), or its `{"key"`
+   * and the `},{"key"` searched for (NEXT_KEY). Rebuilt only when the layout changes.
+   */
+  private endKind: typeof INDENTED | typeof NEXT_KEY | undefined
+  private endStem = ''
+  private endNeedle = ''
+
+  /**
+   * Where the object starting at text[start] probably ends (just past its `}`), or -1 (also when
+   * that is more than `limit` characters on):
+   * - pretty-printed (`{` ends its line, as `kubectl`, `jq` and JSON.stringify with an indent write
+   *   it): at the first `}` that starts a line with the indentation of the `{` line;
+   * - compact (`{"key"…`, as the API server writes a list): just before the next element that
+   *   starts with the same key, `},{"key"`.
+   * Only a guess: a line break is never inside a JSON string, but a nested object may repeat the
+   * pattern; the caller proves it.
+   */
+  private guessObjectEnd(text: string, start: number, limit: number): number {
+    const second = text.charCodeAt(start + 1)
+    if (second === LINE_FEED || second === CARRIAGE_RETURN) {
+      let lineStart = start
+      while (lineStart > 0) {
+        const c = text.charCodeAt(lineStart - 1)
+        if (c !== SPACE && c !== TAB) break
+        lineStart--
+      }
+      if (lineStart > 0) {
+        if (text.charCodeAt(lineStart - 1) !== LINE_FEED) return -1 // `[{` or `}, {`: no guess
+        this.useNeedle(text, lineStart, start, INDENTED)
+      } else if (this.endKind !== INDENTED) {
+        return -1 // the chunk starts in this line: only the last indentation can be tried
+      }
+      // Found from the `}`, which is rare, rather than from the line break, which is not: a
+      // search for the whole `\n<indent>}` is several times slower.
+      const indent = this.endStem
+      for (let at = text.indexOf('}', start + 1); at >= 0; at = text.indexOf('}', at + 1)) {
+        if (at >= start + limit) return -1
+        const lineBreak = at - indent.length - 1
+        if (
+          lineBreak > start &&
+          text.charCodeAt(lineBreak) === LINE_FEED &&
+          text.startsWith(indent, lineBreak + 1)
+        ) {
+          return at + 1
+        }
+      }
+      return -1
+    }
+    if (second === QUOTE) {
+      const keyEnd = text.indexOf('"', start + 2)
+      if (keyEnd < 0) return -1
+      this.useNeedle(text, start, keyEnd + 1, NEXT_KEY)
+      const at = text.indexOf(this.endNeedle, start + 1)
+      return at < 0 || at >= start + limit ? -1 : at + 1
+    }
+    return -1
+  }
+
+  /** Makes text[from, to) the stem of the guesses, for a layout of this kind. */
+  private useNeedle(
+    text: string,
+    from: number,
+    to: number,
+    kind: typeof INDENTED | typeof NEXT_KEY,
+  ): void {
+    const stem = this.endStem
+    if (this.endKind === kind && stem.length === to - from && text.startsWith(stem, from)) return
+    this.endKind = kind
+    this.endStem = text.slice(from, to)
+    this.endNeedle = kind === NEXT_KEY ? `},${this.endStem}` : ''
   }
 
   /**
@@ -678,7 +916,9 @@ function isYamlContent(line: string): boolean {
 
 /** One NDJSON line: parsed on its own; a bad line is a Problem with its line and column. */
 export function readJsonLine<M>(line: string, lineNumber: number, sink: ValueSink<M>): void {
-  if (line.trim() === '') return
+  // (a line that starts with a bracket is not blank: no need to trim it to know)
+  const first = line.charCodeAt(0)
+  if (first !== OPEN_OBJECT && first !== OPEN_ARRAY && line.trim() === '') return
   let value: unknown
   try {
     value = JSON.parse(line)

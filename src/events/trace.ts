@@ -62,6 +62,14 @@ const TRACE_RULES: readonly TraceRule[] = [
   { group: SOURCE_WATCHER, reason: 'ReconciliationDisabled' },
 ]
 
+/** The rules by reason: most events have a reason no rule names, and are done with one lookup. */
+const RULES_BY_REASON = new Map<string, TraceRule[]>()
+for (const rule of TRACE_RULES) {
+  const rules = RULES_BY_REASON.get(rule.reason)
+  if (rules) rules.push(rule)
+  else RULES_BY_REASON.set(rule.reason, [rule])
+}
+
 /**
  * Whether a `Normal` Kubernetes Event is a Flux trace event (never sent to the controller).
  * Call it only for `Normal` events: `Warning` events are always real.
@@ -72,8 +80,10 @@ export function isKnownTraceEvent(
   reason: string,
   message: string,
 ): boolean {
-  for (const rule of TRACE_RULES) {
-    if (rule.reason !== reason || rule.group !== group) continue
+  const rules = RULES_BY_REASON.get(reason)
+  if (rules === undefined) return false
+  for (const rule of rules) {
+    if (rule.group !== group) continue
     if (rule.kinds && !rule.kinds.includes(kind)) continue
     if (rule.message && !rule.message.test(message)) continue
     return true

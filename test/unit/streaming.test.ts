@@ -316,3 +316,41 @@ describe('parseEventStream with onEvents', () => {
     expect(result.problems.length).toBeGreaterThan(0)
   })
 })
+
+describe('parseEventStream: bytes decoded as UTF-8 across chunks', () => {
+  function lineBytes(message: Uint8Array): Uint8Array {
+    const head = Buffer.from(
+      '{"involvedObject":{"kind":"Kustomization","namespace":"flux-system","name":"apps"},' +
+        '"severity":"info","timestamp":"2026-11-25T10:00:00Z","reason":"Progressing",' +
+        '"reportingController":"kustomize-controller","message":"',
+    )
+    return Buffer.concat([head, message, Buffer.from('"}\n')])
+  }
+
+  async function messagesOf(chunks: Uint8Array[]): Promise<string[]> {
+    async function* source() {
+      for (const chunk of chunks) yield chunk
+    }
+    const result = await parseEventStream(source(), 'events.ndjson')
+    return result.events.map((e) => e.event.message)
+  }
+
+  // valid multi-byte text, a sequence cut short before ASCII, a stray continuation byte
+  const messages = [
+    Buffer.from('héllo € 𝄞 ok'),
+    Buffer.from([0x61, 0xe2, 0x82, 0x62, 0x63]),
+    Buffer.from([0x61, 0x80, 0x62]),
+  ]
+
+  for (const message of messages) {
+    it(`any cut of ${JSON.stringify([...message])} reads as the whole bytes decode`, async () => {
+      const bytes = lineBytes(message)
+      // what the platform's decoder makes of the whole line, replacement characters included
+      const expected = JSON.parse(new TextDecoder().decode(bytes)) as { message: string }
+      for (let cut = 1; cut < bytes.length; cut++) {
+        const chunks = [bytes.subarray(0, cut), bytes.subarray(cut)]
+        expect(await messagesOf(chunks), `cut at ${cut}`).toEqual([expected.message])
+      }
+    })
+  }
+})

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c}from"./chunk-EJCCRW7K.js";import"./chunk-VCQXQ76X.js";import"./chunk-5GBC2GX7.js";import"./chunk-J3CTCWO4.js";import"./chunk-FSVTC6RY.js";import"./chunk-KEPPT6LZ.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{a as eventUnixSeconds,c as grafana,b as grafanaBody};
