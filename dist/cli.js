@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a as c,b as d,d as f,f as h,h as g,j as w,n as b,o as y}from"./chunks/chunk-BDX2O5BZ.js";import"./chunks/chunk-3NF67NLG.js";import"./chunks/chunk-PMN4LCSZ.js";import"./chunks/chunk-ZC4TDDM4.js";import"./chunks/chunk-KEJ4X7NB.js";import"./chunks/chunk-335QHNYE.js";import"./chunks/chunk-7IUFIVEX.js";import"./chunks/chunk-HMHDXFCI.js";import"./chunks/chunk-JIQ2BGK2.js";import"./chunks/chunk-4D3ZXSHO.js";import"./chunks/chunk-3A7F4FHM.js";import"./chunks/chunk-CTGTVTPZ.js";import"./chunks/chunk-MUZKCZNV.js";import"./chunks/chunk-PZKTMH3Q.js";import"./chunks/chunk-JDYDARYH.js";import"./chunks/chunk-XY7QUVLB.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
+import{c0_a as c,c0_b as d,c0_d as f,c0_f as h,c0_h as g,c0_j as w,c0_n as b,c0_o as y}from"./chunks/start-0C9F057B.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
        flux-notify lint [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller

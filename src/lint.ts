@@ -10,7 +10,7 @@
  */
 import { namespacedKey, type Config, type Problem } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
-import { loadProvider } from './providers/registry.js'
+import { validateProvider } from './providers/registry.js'
 
 export interface LintOptions {
   /** the `github-token` input, as a run would use it for GitHub-family providers */
@@ -31,7 +31,7 @@ export async function lintConfig(config: Config, options: LintOptions = {}): Pro
   problems.push(...resolved.problems)
   for (const [key, entry] of resolved.providers) {
     if ('error' in entry) continue
-    const error = (await loadProvider(entry.type)).validate(entry)
+    const error = await validateProvider(entry)
     if (error === undefined) continue
     problems.push({
       severity: 'error',

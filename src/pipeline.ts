@@ -23,7 +23,7 @@ import { resolveProviders } from './manifests/resolve.js'
 import { findSecret, isSecretKey } from './manifests/secrets.js'
 import { parseSubstituteInput, substitutionVars } from './manifests/substitute.js'
 import type { PollOptions, RunMode, RunOptions } from './options.js'
-import { loadProvider, providerClass } from './providers/registry.js'
+import { providerClass, validateProvider } from './providers/registry.js'
 import type { ResolvedProvider, StatusOverride } from './providers/types.js'
 import { countOutcomes, DecisionLog } from './results.js'
 import type { Counts, Decision, DecisionSink, DecisionTotals } from './results.js'
@@ -449,6 +449,48 @@ async function routeAsRead(
   routing: RoutingOptions,
   log: DecisionLog,
 ): Promise<StreamedRun> {
+  // Set up on the first event: a run that reads none loads no routing or delivery code.
+  let stream: Promise<RoutingStream> | undefined
+  let eventsRead = 0
+  const onEvents: EventsSink = async (events) => {
+    if (events.length === 0) return
+    eventsRead += events.length
+    const { window } = await (stream ??= openRoutingStream(
+      options,
+      config,
+      providers,
+      routing,
+      log,
+    ))
+    for (const sourced of events) window.push(sourced)
+    await log.ready(MAX_WAITING_ROWS)
+  }
+  const read = await readEvents(options, host, config, onEvents)
+  // what the readers that do not stream returned (commands, artifacts, a dispatch payload)
+  await onEvents(read.events)
+  const opened = await stream
+  opened?.window.end()
+  await log.drained()
+  return {
+    problems: read.problems,
+    warnings: opened ? [...opened.router.warnings] : [],
+    eventStats: { read: eventsRead, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
+  }
+}
+
+interface RoutingStream {
+  window: import('./routing/reorder.js').ReorderWindow
+  router: import('./routing/plan.js').Router
+}
+
+/** The reorder window → router → deliverer → log chain of `routeAsRead`. */
+async function openRoutingStream(
+  options: RunOptions,
+  config: Config,
+  providers: Map<string, ProviderEntry>,
+  routing: RoutingOptions,
+  log: DecisionLog,
+): Promise<RoutingStream> {
   const [{ Router }, { ReorderWindow }, { openDeliverer }, { limitHeapGrowth }] = await Promise.all(
     [
       import('./routing/plan.js'),
@@ -481,22 +523,7 @@ async function routeAsRead(
     decisions.length = 0
     deliveries.length = 0
   })
-  let eventsRead = 0
-  const onEvents: EventsSink = (events) => {
-    eventsRead += events.length
-    for (const sourced of events) window.push(sourced)
-    return log.ready(MAX_WAITING_ROWS)
-  }
-  const read = await readEvents(options, host, config, onEvents)
-  // what the readers that do not stream returned (commands, artifacts, a dispatch payload)
-  await onEvents(read.events)
-  window.end()
-  await log.drained()
-  return {
-    problems: read.problems,
-    warnings: [...router.warnings],
-    eventStats: { read: eventsRead, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
-  }
+  return { window, router }
 }
 
 /**
@@ -767,8 +794,7 @@ async function validateProviders(
 ): Promise<void> {
   for (const [key, entry] of providers) {
     if ('error' in entry) continue
-    const module = await loadProvider(entry.type)
-    const error = module.validate(entry)
+    const error = await validateProvider(entry)
     if (error === undefined) continue
     const message = `failed to initialize notifier for provider '${entry.provider.metadata.name}': ${error}`
     providers.set(key, { error: message })

@@ -10,8 +10,7 @@
  * here it is done once per run, and a failure becomes the provider's `{ error }` entry (the text
  * the controller would put in its `NotificationDispatchFailed` event) plus a Problem.
  */
-import { X509Certificate } from 'node:crypto'
-import { createSecureContext } from 'node:tls'
+import { createRequire } from 'node:module'
 import { parseDocument, type Tags } from 'yaml'
 import { providerClass } from '../providers/registry.js'
 import type { ResolvedProvider } from '../providers/types.js'
@@ -283,7 +282,7 @@ function tlsFromSecret(
   const material: TlsMaterial = {}
   if (cert !== '') {
     try {
-      createSecureContext({ cert, key })
+      nodeTls().createSecureContext({ cert, key })
     } catch (error) {
       return {
         error: `failed to parse TLS certificate and key: ${(error as Error).message}`,
@@ -301,12 +300,26 @@ function tlsFromSecret(
   return material
 }
 
+/**
+ * `node:tls` and `node:crypto`, loaded when a Provider has TLS material to check: loading them
+ * costs every run start-up time (design.md §5), and few Providers have any.
+ */
+const requireBuiltin = createRequire(import.meta.url)
+
+function nodeTls(): typeof import('node:tls') {
+  return requireBuiltin('node:tls') as typeof import('node:tls')
+}
+
+function nodeCrypto(): typeof import('node:crypto') {
+  return requireBuiltin('node:crypto') as typeof import('node:crypto')
+}
+
 /** Go's `AppendCertsFromPEM` succeeds when at least one CERTIFICATE block parses. */
 function hasCertificate(pem: string): boolean {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
   return blocks.some((block) => {
     try {
-      new X509Certificate(block)
+      new (nodeCrypto().X509Certificate)(block)
       return true
     } catch {
       return false

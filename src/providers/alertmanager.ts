@@ -8,9 +8,9 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateAlertmanager } from './validate/notifiers.js'
 
 /** Go's zero `time.Time` formatted with `time.RFC3339`. */
 export const GO_ZERO_TIME_RFC3339 = '0001-01-01T00:00:00Z'
@@ -100,16 +100,10 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`
 }
 
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Alertmanager URL ${provider.address}: '${parsed.error}'`
-  return undefined
-}
-
 export const alertmanager: NotifierModule = {
   type: 'alertmanager',
   class: 'notification',
-  validate,
+  validate: validateAlertmanager,
   render(notification: Notification) {
     const { event, provider } = notification
     const headers: Record<string, string> = { 'Content-Type': 'application/json' }

@@ -10,31 +10,15 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { goQuote } from '../util/go-strings.js'
-import { parseGoUrl } from '../util/go-url.js'
 import { eventUnixSeconds } from './grafana.js'
 import { cutToLength } from './limits.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { datadogEventsUrl, validateDatadog } from './validate/notifiers.js'
+
+export { datadogEventsUrl }
 
 /** Datadog's documented maximum for an event's `text`, in characters. */
 export const DATADOG_TEXT_LIMIT = 4000
-
-/** The SDK's default server, used for whatever the address leaves empty (scheme, host). */
-const DEFAULT_SCHEME = 'https'
-const DEFAULT_HOST = 'api.datadoghq.com'
-
-/**
- * The events URL: the SDK replaces its default server's scheme and host by the address's, when
- * they are non-empty, and ignores the address's path. An empty address therefore posts to
- * `https://api.datadoghq.com`, as in the controller.
- */
-export function datadogEventsUrl(address: string): string | { error: string } {
-  const parsed = parseGoUrl(address)
-  if ('error' in parsed) return { error: parsed.error }
-  const scheme = parsed.url.scheme || DEFAULT_SCHEME
-  const host = parsed.url.host || DEFAULT_HOST
-  return `${scheme}://${host}/api/v1/events`
-}
 
 /** The tags: the object's and controller's first, then one per metadata entry, all lower-cased. */
 export function datadogTags(event: FluxEvent): string[] {
@@ -73,24 +57,15 @@ export function datadogBody(event: FluxEvent): string {
   )
 }
 
-function validate(provider: ResolvedProvider): string | undefined {
-  if (provider.token === '') return 'token cannot be empty'
-  const url = datadogEventsUrl(provider.address)
-  if (typeof url !== 'string') {
-    return `failed to parse address ${goQuote(provider.address)}: ${url.error}`
-  }
-  return undefined
-}
-
 export const datadog: NotifierModule = {
   type: 'datadog',
   class: 'notification',
-  validate,
+  validate: validateDatadog,
   render(notification: Notification) {
     const { event, provider } = notification
     const url = datadogEventsUrl(provider.address)
     // validate() refuses such a provider at load time
-    const problem = validate(provider)
+    const problem = validateDatadog(provider)
     if (problem !== undefined || typeof url !== 'string') return { skip: problem ?? '' }
     return {
       requests: [

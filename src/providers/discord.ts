@@ -9,8 +9,9 @@ import { parseRequestUri } from '../util/go-url.js'
 import type { GoUrl } from '../util/go-url.js'
 import { codePointLength, cutToFit, cutToLength, CUT_MARKER } from './limits.js'
 import { objName } from './slack.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
+import { validateDiscord } from './validate/notifiers.js'
 
 /**
  * Discord's limits for what the Slack endpoint makes of our attachment: `author_name` becomes the
@@ -29,12 +30,6 @@ export const DISCORD_LIMITS = {
   /** author name + description + every field name and value, together */
   embedTotal: 6000,
 } as const
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Discord hook URL ${provider.address}: '${parsed.error}'`
-  return undefined
-}
 
 /**
  * The URL the controller posts to: an address not ending in `/slack` gets `slack` joined onto its
@@ -210,7 +205,7 @@ function sum(numbers: number[]): number {
 export const discord: NotifierModule = {
   type: 'discord',
   class: 'notification',
-  validate,
+  validate: validateDiscord,
   render(notification: Notification) {
     const { event, provider } = notification
     const target = discordUrl(provider.address)

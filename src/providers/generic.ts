@@ -4,9 +4,9 @@
  */
 import { createHmac } from 'node:crypto'
 import { eventJson } from './event-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { HttpRequestSpec, NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { HttpRequestSpec, NotifierModule, Notification } from './types.js'
+import { validateGeneric, validateGenericHmac } from './validate/notifiers.js'
 
 /** Go's `textproto.CanonicalMIMEHeaderKey`, which `Header.Set` applies to every name. */
 export function canonicalHeaderKey(key: string): string {
@@ -20,13 +20,6 @@ export function canonicalHeaderKey(key: string): string {
 /** Sets a header the way Go's `Header.Set` does: one value under the canonical name. */
 function setHeader(headers: Record<string, string>, key: string, value: string): void {
   headers[canonicalHeaderKey(key)] = value
-}
-
-function validateForwarder(provider: ResolvedProvider, hmac: boolean): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid hook URL ${provider.address}: ${parsed.error}`
-  if (hmac && provider.token === '') return 'HMAC key is empty'
-  return undefined
 }
 
 function renderForwarder(notification: Notification, hmac: boolean): HttpRequestSpec {
@@ -58,14 +51,14 @@ export function hmacSha256Hex(key: string, body: string): string {
 export const generic: NotifierModule = {
   type: 'generic',
   class: 'forwarder',
-  validate: (provider) => validateForwarder(provider, false),
+  validate: validateGeneric,
   render: (notification) => ({ requests: [renderForwarder(notification, false)] }),
 }
 
 export const genericHmac: NotifierModule = {
   type: 'generic-hmac',
   class: 'forwarder',
-  validate: (provider) => validateForwarder(provider, true),
+  validate: validateGenericHmac,
   render: (notification) => {
     // validate() refuses this provider at load time; never sign with an empty key regardless.
     if (notification.provider.token === '') return { skip: 'HMAC key is empty' }

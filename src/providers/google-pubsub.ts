@@ -34,6 +34,7 @@ import type {
   Rendered,
   ResolvedProvider,
 } from './types.js'
+import { validateGooglePubSub } from './validate/notifiers.js'
 
 export const PUBSUB_ENDPOINT = 'https://pubsub.googleapis.com'
 export const DEFAULT_TOKEN_URI = 'https://oauth2.googleapis.com/token'
@@ -109,12 +110,6 @@ function render(
       { method: 'POST', url: publishUrl(provider, env), headers, body: publishBody(notification) },
     ],
   }
-}
-
-function validate(provider: ResolvedProvider): string | undefined {
-  if (provider.address === '') return 'GCP project ID cannot be empty'
-  if (provider.channel === '') return 'GCP Pub/Sub topic ID cannot be empty'
-  return undefined
 }
 
 // ---- credentials ------------------------------------------------------------------------------
@@ -348,7 +343,7 @@ async function send(notification: Notification, signal: AbortSignal): Promise<vo
 export const googlePubSub: NotifierModule = {
   type: 'googlepubsub',
   class: 'notification',
-  validate,
+  validate: validateGooglePubSub,
   render: (notification): Rendered => render(notification),
   prepare,
   send,

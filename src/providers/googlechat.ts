@@ -5,11 +5,11 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
+import { validateGoogleChat } from './validate/notifiers.js'
 
 /**
  * Google Chat: "The maximum message size, including text and cards, is 32,000 bytes" (Google
@@ -17,14 +17,6 @@ import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
  * the message; our JSON, with its keys and escapes, is never smaller, so we keep it under that.
  */
 export const GOOGLE_CHAT_MAX_BODY_BYTES = 32_000
-
-function validate(provider: ResolvedProvider): string | undefined {
-  // The controller drops the parser's reason from this one message.
-  if ('error' in parseRequestUri(provider.address)) {
-    return `invalid Google Chat hook URL ${provider.address}`
-  }
-  return undefined
-}
 
 function render(event: FluxEvent, message: string, keys: string[], values: string[]): string {
   const text = event.severity === 'error' ? `<font color="#ff0000">${message}</font>` : message
@@ -76,7 +68,7 @@ export function googleChatBody(event: FluxEvent): string {
 export const googleChat: NotifierModule = {
   type: 'googlechat',
   class: 'notification',
-  validate,
+  validate: validateGoogleChat,
   render(notification: Notification) {
     const { event, provider } = notification
     return postJson(provider.address, googleChatBody(event), {}, POST_MESSAGE_FAILED)

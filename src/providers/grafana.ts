@@ -7,11 +7,11 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { basicAuthorization } from './alertmanager.js'
 import { objName } from './slack.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateGrafana } from './validate/notifiers.js'
 
 /** Go's zero `time.Time` as `Unix()` seconds. */
 const GO_ZERO_TIME_UNIX = -62135596800
@@ -47,16 +47,10 @@ export function grafanaBody(event: FluxEvent): string {
   return goJson({ when: eventUnixSeconds(event), text: objName(event), tags })
 }
 
-function validate(provider: ResolvedProvider): string | undefined {
-  // The controller drops the parse error from this message.
-  if ('error' in parseRequestUri(provider.address)) return `invalid Grafana URL ${provider.address}`
-  return undefined
-}
-
 export const grafana: NotifierModule = {
   type: 'grafana',
   class: 'notification',
-  validate,
+  validate: validateGrafana,
   render(notification: Notification) {
     const { event, provider } = notification
     const headers: Record<string, string> = { 'Content-Type': 'application/json' }

@@ -8,22 +8,13 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { objName } from './slack.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateIncidentIo } from './validate/notifiers.js'
 
 /** Flux's `meta.ProgressingReason`: neither a failure nor a recovery, so not sent. */
 const PROGRESSING_REASON = 'Progressing'
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) {
-    return `invalid incident.io alert source URL ${provider.address}: '${parsed.error}'`
-  }
-  if (provider.token === '') return 'empty incident.io API token'
-  return undefined
-}
 
 /**
  * The `IncidentioPayload`: `title`, `status`, `deduplication_key` (always present),
@@ -50,7 +41,7 @@ export function incidentIoBody(event: FluxEvent): string {
 export const incidentIo: NotifierModule = {
   type: 'incident.io',
   class: 'notification',
-  validate,
+  validate: validateIncidentIo,
   render(notification: Notification) {
     const { event, provider } = notification
     if (event.reason === PROGRESSING_REASON) {

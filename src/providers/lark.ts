@@ -4,25 +4,17 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { postJson } from './post-json.js'
+import { validateLark } from './validate/notifiers.js'
 
 /**
  * Lark's custom bot refuses a request body over 20 KB (Lark Open Platform, "Custom bot usage
  * guide", limits: "the request body size cannot exceed 20 KB").
  */
 export const LARK_BODY_LIMIT_BYTES = 20 * 1024
-
-function validate(provider: ResolvedProvider): string | undefined {
-  // (sic) the controller names Slack here, and quotes no parse error
-  if ('error' in parseRequestUri(provider.address)) {
-    return `invalid Slack hook URL ${provider.address}`
-  }
-  return undefined
-}
 
 /** The `LarkPayload` for a message and metadata values already cut to size. */
 function larkPayload(
@@ -69,7 +61,7 @@ export function larkBody(event: FluxEvent): string {
 export const lark: NotifierModule = {
   type: 'lark',
   class: 'notification',
-  validate,
+  validate: validateLark,
   render(notification: Notification) {
     const { event, provider } = notification
     return postJson(provider.address, larkBody(event))

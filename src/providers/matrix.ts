@@ -6,12 +6,12 @@
 import { createHash } from 'node:crypto'
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { eventJson } from './event-json.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateMatrix } from './validate/notifiers.js'
 
 /**
  * The Matrix spec caps a whole event at 65,536 bytes in its federation form, signatures, hashes
@@ -19,14 +19,6 @@ import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
  * 60,000 of them, leaving the rest to what the homeserver wraps around it.
  */
 export const MATRIX_BODY_LIMIT_BYTES = 60_000
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) {
-    return `invalid Matrix homeserver URL ${provider.address}: '${parsed.error}'`
-  }
-  return undefined
-}
 
 /** Hex SHA-1 of the event as the controller marshals it (§1.1), before anything is cut. */
 export function matrixTxnId(event: FluxEvent): string {
@@ -67,7 +59,7 @@ export function matrixBody(event: FluxEvent): string {
 export const matrix: NotifierModule = {
   type: 'matrix',
   class: 'notification',
-  validate,
+  validate: validateMatrix,
   render(notification: Notification) {
     const { event, provider } = notification
     return {

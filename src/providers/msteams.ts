@@ -9,7 +9,8 @@ import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateMsTeams } from './validate/notifiers.js'
 
 /**
  * Teams refuses a message over 28 KB (Microsoft Learn, "Create an Incoming Webhook" / "Send
@@ -20,13 +21,6 @@ import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 export const TEAMS_MAX_BODY_BYTES = 28_000
 
 export type TeamsSchema = 'message-card' | 'adaptive-card'
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed)
-    return `invalid MS Teams webhook URL ${provider.address}: '${parsed.error}'`
-  return undefined
-}
 
 /**
  * The controller's rule: the host up to its first `:` (the port stripped, naively) ends with
@@ -140,7 +134,7 @@ export function adaptiveCardBody(event: FluxEvent): string {
 export const msteams: NotifierModule = {
   type: 'msteams',
   class: 'notification',
-  validate,
+  validate: validateMsTeams,
   render(notification: Notification) {
     const { event, provider } = notification
     const body =

@@ -17,6 +17,7 @@ import { contextErrorText } from '../delivery/http.js'
 import { eventJson } from './event-json.js'
 import type { Notification, NotifierModule, Rendered, ResolvedProvider } from './types.js'
 import { cjsExports } from '../util/cjs.js'
+import { validateNats } from './validate/notifiers.js'
 
 /** The client name the controller connects with (visible in the server's connection list). */
 export const NATS_CLIENT_NAME = 'NATS Provider Publisher'
@@ -91,12 +92,6 @@ export function natsServers(address: string): string[] {
 /** The bytes published: the event exactly as the generic webhook would post it. */
 export function natsPayload(notification: Notification): string {
   return eventJson(notification.event)
-}
-
-function validate(provider: ResolvedProvider): string | undefined {
-  if (provider.address === '') return 'NATS server (address) cannot be empty'
-  if (provider.channel === '') return 'NATS subject (channel) cannot be empty'
-  return undefined
 }
 
 /** NATS goes through `send`; there is no HTTP request and nothing the controller skips. */
@@ -212,7 +207,7 @@ async function publish(notification: Notification, signal: AbortSignal): Promise
 export const nats: NotifierModule = {
   type: 'nats',
   class: 'notification',
-  validate,
+  validate: validateNats,
   render,
   send: publish,
 }

@@ -6,10 +6,10 @@
 import { createHash } from 'node:crypto'
 import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { codePointLength, cutToFit, cutToLength } from './limits.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateOpsgenie } from './validate/notifiers.js'
 
 /**
  * Opsgenie's Alert API limits (Opsgenie docs, "Alert API" → "Create alert"): `message` at most
@@ -18,13 +18,6 @@ import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
 export const OPSGENIE_MESSAGE_LIMIT = 130
 export const OPSGENIE_DESCRIPTION_LIMIT = 15_000
 export const OPSGENIE_DETAILS_LIMIT = 8_000
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Opsgenie hook URL ${provider.address}: '${parsed.error}'`
-  if (provider.token === '') return 'empty Opsgenie apikey/token'
-  return undefined
-}
 
 /**
  * Hex SHA-256 of `<providerUID>/<Kind>/<namespace>/<name>/<reason>`: one alert per object and
@@ -69,7 +62,7 @@ export function opsgenieBody(providerUid: string, event: FluxEvent): string {
 export const opsgenie: NotifierModule = {
   type: 'opsgenie',
   class: 'notification',
-  validate,
+  validate: validateOpsgenie,
   render(notification: Notification) {
     const { event, provider } = notification
     return {

@@ -8,22 +8,16 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, goMap } from '../util/go-json.js'
-import { goQuote } from '../util/go-strings.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { eventTimeRfc3339 } from './alertmanager.js'
 import { formatNameAndDescription } from './git/status-text.js'
 import { cutToLength } from './limits.js'
-import type { HttpRequestSpec, NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { HttpRequestSpec, NotifierModule, Notification } from './types.js'
+import { pagerDutyEndpoint, validatePagerDuty } from './validate/notifiers.js'
+
+export { pagerDutyEndpoint }
 
 /** PagerDuty's documented maximum for `payload.summary`, in characters. */
 export const PAGERDUTY_SUMMARY_LIMIT = 1024
-
-/** `scheme://host` of the address: the controller drops any path (`/v2/enqueue` included). */
-export function pagerDutyEndpoint(address: string): string | { error: string } {
-  const parsed = parseRequestUri(address)
-  if ('error' in parsed) return { error: parsed.error }
-  return `${parsed.url.scheme}://${parsed.url.host}`
-}
 
 /** `toPagerDutySeverity`: info and trace are `info`, everything else is `error`. */
 export function pagerDutySeverity(severity: string): string {
@@ -82,18 +76,10 @@ export function pagerDutyChangeEventBody(event: FluxEvent, routingKey: string): 
   })
 }
 
-function validate(provider: ResolvedProvider): string | undefined {
-  const endpoint = pagerDutyEndpoint(provider.address)
-  if (typeof endpoint !== 'string') {
-    return `invalid PagerDuty endpoint URL ${goQuote(provider.address)}: '${endpoint.error}'`
-  }
-  return undefined
-}
-
 export const pagerduty: NotifierModule = {
   type: 'pagerduty',
   class: 'notification',
-  validate,
+  validate: validatePagerDuty,
   render(notification: Notification) {
     const { event, provider } = notification
     // The controller wants outcomes only: success or failure, not progress.
@@ -104,7 +90,7 @@ export const pagerduty: NotifierModule = {
     }
     const endpoint = pagerDutyEndpoint(provider.address)
     // validate() refuses such a provider at load time
-    if (typeof endpoint !== 'string') return { skip: validate(provider)! }
+    if (typeof endpoint !== 'string') return { skip: validatePagerDuty(provider)! }
     const headers = { 'Content-Type': 'application/json' }
     const requests: HttpRequestSpec[] = [
       {

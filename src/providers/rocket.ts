@@ -5,11 +5,11 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { codePointLength, cutToFit } from './limits.js'
 import { objName } from './slack.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
+import { validateRocket } from './validate/notifiers.js'
 
 /**
  * Rocket.Chat's `Message_MaxAllowedSize` setting, 5,000 characters by default (Administration →
@@ -18,12 +18,6 @@ import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
  * a stock server shows the whole card.
  */
 export const ROCKET_MAX_MESSAGE_CHARS = 5000
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Rocket hook URL ${provider.address}: '${parsed.error}'`
-  return undefined
-}
 
 /** The `SlackPayload` Rocket.Chat gets; only an oversized message or metadata is ever cut. */
 export function rocketBody(event: FluxEvent, channel: string, username: string): string {
@@ -61,7 +55,7 @@ function sum(numbers: number[]): number {
 export const rocket: NotifierModule = {
   type: 'rocket',
   class: 'notification',
-  validate,
+  validate: validateRocket,
   render(notification: Notification) {
     const { event, provider } = notification
     return postJson(

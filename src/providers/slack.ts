@@ -4,10 +4,10 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
 import { cutToLength } from './limits.js'
+import { validateSlack } from './validate/notifiers.js'
 
 /** Only this exact address gets its 200 body checked for `{"ok":false}`. */
 export const SLACK_POST_MESSAGE_URL = 'https://slack.com/api/chat.postMessage'
@@ -16,12 +16,6 @@ export const SLACK_POST_MESSAGE_URL = 'https://slack.com/api/chat.postMessage'
 export function objName(event: FluxEvent): string {
   const ref = event.involvedObject
   return `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}.${ref.namespace ?? ''}`
-}
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Slack hook URL ${provider.address}: '${parsed.error}'`
-  return undefined
 }
 
 /** The `SlackPayload` body, fields in the controller's struct order. */
@@ -128,7 +122,7 @@ function jsonKind(value: unknown): string {
 export const slack: NotifierModule = {
   type: 'slack',
   class: 'notification',
-  validate,
+  validate: validateSlack,
   render(notification: Notification) {
     const { event, provider } = notification
     const headers: Record<string, string> = { 'Content-Type': 'application/json' }

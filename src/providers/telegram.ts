@@ -7,8 +7,9 @@ import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseGoUrl, parseRequestUri } from '../util/go-url.js'
 import { cutToFit } from './limits.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { postJson } from './post-json.js'
+import { validateTelegram } from './validate/notifiers.js'
 
 /** Where the controller always sends. */
 export const TELEGRAM_API_BASE = 'https://api.telegram.org'
@@ -31,12 +32,6 @@ const RESERVED = /[\\.\-_[\]()~>`#+=|{}!*]/g
 /** A backslash before every reserved character, in one pass (same result as the controller's). */
 export function escapeMarkdownV2(text: string): string {
   return text.replace(RESERVED, '\\$&')
-}
-
-function validate(provider: ResolvedProvider): string | undefined {
-  if (provider.channel === '') return 'empty Telegram channel'
-  if (provider.token === '') return 'empty Telegram token'
-  return undefined
 }
 
 /**
@@ -136,7 +131,7 @@ export function telegramBody(event: FluxEvent, channel: string): string {
 export const telegram: NotifierModule = {
   type: 'telegram',
   class: 'notification',
-  validate,
+  validate: validateTelegram,
   render(notification: Notification) {
     const { event, provider } = notification
     const target = telegramUrl(telegramApiBase(provider.address), provider.token)

@@ -4,23 +4,17 @@
  */
 import type { FluxEvent } from '../events/model.js'
 import { goJson, sortedKeys } from '../util/go-json.js'
-import { parseRequestUri } from '../util/go-url.js'
 import { cutToFit, utf8Length } from './limits.js'
 import { objName } from './slack.js'
 import { POST_MESSAGE_FAILED, viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateWebex } from './validate/notifiers.js'
 
 /**
  * Webex: "markdown … The maximum message length is 7439 bytes" (Webex developer docs, Messages →
  * Create a Message). Over it the API answers 400.
  */
 export const WEBEX_MAX_MARKDOWN_BYTES = 7439
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) return `invalid Webex hook URL ${provider.address}: '${parsed.error}'`
-  return undefined
-}
 
 function markdown(event: FluxEvent, message: string, keys: string[], values: string[]): string {
   const emoji = event.severity === 'error' ? '💣' : '✅'
@@ -47,7 +41,7 @@ export function webexMarkdown(event: FluxEvent): string {
 export const webex: NotifierModule = {
   type: 'webex',
   class: 'notification',
-  validate,
+  validate: validateWebex,
   render(notification: Notification) {
     const { event, provider } = notification
     // `roomId` and `markdown` are both omitempty upstream

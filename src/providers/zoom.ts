@@ -8,8 +8,9 @@ import { goJson, sortedKeys } from '../util/go-json.js'
 import { parseRequestUri } from '../util/go-url.js'
 import { cutToLength } from './limits.js'
 import { objName } from './slack.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
 import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
+import { validateZoom } from './validate/notifiers.js'
 
 /**
  * Zoom Team Chat caps a chat message at 4,096 characters (Team Chat API, "Send a chat message":
@@ -17,15 +18,6 @@ import { POST_MESSAGE_FAILED, postJson } from './post-json.js'
  * message text to the same.
  */
 export const ZOOM_MESSAGE_LIMIT = 4096
-
-function validate(provider: ResolvedProvider): string | undefined {
-  const parsed = parseRequestUri(provider.address)
-  if ('error' in parsed) {
-    return `invalid Zoom incoming webhook URL ${provider.address}: '${parsed.error}'`
-  }
-  if (provider.token === '') return 'empty Zoom verification token'
-  return undefined
-}
 
 /**
  * The address with `format=full` (the rich message format) unless its query already has a
@@ -131,7 +123,7 @@ export function zoomBody(event: FluxEvent): string {
 export const zoom: NotifierModule = {
   type: 'zoom',
   class: 'notification',
-  validate,
+  validate: validateZoom,
   render(notification: Notification) {
     const { event, provider } = notification
     return postJson(

@@ -8,56 +8,17 @@
  * the Provider's channel, not from the event, and is left as configured.
  */
 import type { FluxEvent } from '../events/model.js'
-import { parseGoUrl } from '../util/go-url.js'
 import { basicAuthorization } from './alertmanager.js'
 import { cutToLength } from './limits.js'
 import { formatMarkdownPost } from './markdown.js'
 import { viaPostMessage } from './post-json.js'
-import type { NotifierModule, Notification, ResolvedProvider } from './types.js'
+import type { NotifierModule, Notification } from './types.js'
+import { validateZulip, zulipMessagesUrl, zulipStreamAndTopic } from './validate/notifiers.js'
+
+export { zulipMessagesUrl, zulipStreamAndTopic }
 
 /** Zulip's default `max_message_length`, in code points. */
 export const ZULIP_CONTENT_LIMIT = 10_000
-
-const MESSAGES_PATH = '/api/v1/messages'
-
-/**
- * The address with its path replaced by `/api/v1/messages`, as `u.Path = …; u.String()` gives it:
- * the scheme (lower-cased), user-info, host, query and fragment stay; any context path is lost.
- */
-export function zulipMessagesUrl(address: string): string | { error: string } {
-  const parsed = parseGoUrl(address)
-  if ('error' in parsed) return { error: parsed.error }
-  const hash = address.indexOf('#')
-  const fragment = hash < 0 ? '' : address.slice(hash + 1)
-  let rest = hash < 0 ? address : address.slice(0, hash)
-  const question = rest.indexOf('?')
-  // `x?` keeps its `?` (Go's ForceQuery), `x?q` its query.
-  const query = question < 0 ? '' : rest.slice(question)
-  if (question >= 0) rest = rest.slice(0, question)
-
-  const { scheme } = parsed.url
-  let prefix = ''
-  if (scheme !== '') {
-    rest = rest.slice(scheme.length + 1)
-    // `mailto:x`-like (opaque) URLs have no path to replace; Go prints them as they were.
-    if (!rest.startsWith('/')) return `${scheme}:${rest}${query}${fragment ? `#${fragment}` : ''}`
-    prefix = `${scheme}:`
-  }
-  if (rest.startsWith('//')) {
-    const slash = rest.indexOf('/', 2)
-    prefix += slash < 0 ? rest : rest.slice(0, slash)
-  }
-  return `${prefix}${MESSAGES_PATH}${query}${fragment ? `#${fragment}` : ''}`
-}
-
-/** `<stream>/<topic>`, split at the first `/`; both parts must be non-empty. */
-export function zulipStreamAndTopic(
-  channel: string,
-): { stream: string; topic: string } | undefined {
-  const slash = channel.indexOf('/')
-  if (slash <= 0 || slash === channel.length - 1) return undefined
-  return { stream: channel.slice(0, slash), topic: channel.slice(slash + 1) }
-}
 
 /** Go's `url.QueryEscape`: UTF-8 bytes, `A-Za-z0-9-_.~` kept, space as `+`, the rest `%XX`. */
 export function goQueryEscape(s: string): string {
@@ -83,25 +44,16 @@ export function zulipBody(event: FluxEvent, stream: string, topic: string): stri
   return fields.map(([key, value]) => `${key}=${goQueryEscape(value)}`).join('&')
 }
 
-function validate(provider: ResolvedProvider): string | undefined {
-  const url = zulipMessagesUrl(provider.address)
-  if (typeof url !== 'string') return `invalid Zulip endpoint URL: ${url.error}`
-  if (zulipStreamAndTopic(provider.channel) === undefined) {
-    return `invalid Zulip channel format, expected <channel>/<topic>, got '${provider.channel}'`
-  }
-  return undefined
-}
-
 export const zulip: NotifierModule = {
   type: 'zulip',
   class: 'notification',
-  validate,
+  validate: validateZulip,
   render(notification: Notification) {
     const { event, provider } = notification
     const url = zulipMessagesUrl(provider.address)
     const target = zulipStreamAndTopic(provider.channel)
     // validate() refuses such a provider at load time
-    if (typeof url !== 'string' || target === undefined) return { skip: validate(provider)! }
+    if (typeof url !== 'string' || target === undefined) return { skip: validateZulip(provider)! }
     const headers: Record<string, string> = {
       'Content-Type': 'application/x-www-form-urlencoded',
     }

@@ -10,7 +10,7 @@
  *
  * Paths are reported relative to `cwd` with `/` separators, the form annotations need.
  */
-import { promises as fs, type Dirent } from 'node:fs'
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs'
 import path from 'node:path'
 import { parseAllDocuments, parseDocument } from 'yaml'
 import type { ManifestFile } from '../manifests/load.js'
@@ -23,9 +23,6 @@ export const MAX_MANIFEST_BYTES = 10 * 1024 * 1024
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git'])
 
 const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
-
-/** Files read at the same time. */
-const READ_CONCURRENCY = 16
 
 export async function findManifestFiles(
   entries: readonly string[],
@@ -42,11 +39,11 @@ export async function findManifestFiles(
 
   for (const entry of included) {
     const absolute = path.resolve(root, entry)
-    const stat = await fs.stat(absolute).catch(() => undefined)
+    const stat = statOrUndefined(absolute)
     if (stat?.isFile()) {
       found.add(absolute)
     } else if (stat?.isDirectory()) {
-      for (const file of await walk(absolute)) found.add(file)
+      for (const file of walk(absolute)) found.add(file)
     } else if (await isGlob(entry)) {
       const { glob } = await import('tinyglobby')
       const matches = await glob(entry, {
@@ -73,9 +70,11 @@ export async function findManifestFiles(
     .map((absolute) => ({ absolute, relative: relativePosix(root, absolute) }))
     .sort((a, b) => (a.relative < b.relative ? -1 : a.relative > b.relative ? 1 : 0))
 
+  // Read one after the other, synchronously: for the few to few thousand small files of a
+  // repository this is faster than the thread pool's round trips (start-up time, design.md §5).
   const namespaces = new KustomizationNamespaces(root)
-  const read = await mapLimit(sorted, READ_CONCURRENCY, async (f) => {
-    const result = await readManifest(f.absolute, f.relative)
+  const read = sorted.map((f): { file: ManifestFile } | { problem: Problem } => {
+    const result = readManifest(f.absolute, f.relative)
     if ('problem' in result) return result
     const helmLine = helmTemplateLine(f.relative, result.text)
     if (helmLine !== undefined) {
@@ -88,11 +87,10 @@ export async function findManifestFiles(
       }
     }
     const file: ManifestFile = { path: f.relative, text: result.text }
-    const namespace = await namespaces.forFile(f.absolute)
+    const namespace = namespaces.forFile(f.absolute)
     if (namespace) file.namespace = namespace
     return { file }
   })
-  // Collected in path order, whatever order the reads finished in.
   const files: ManifestFile[] = []
   for (const r of read) {
     if ('problem' in r) problems.push(r.problem)
@@ -132,7 +130,7 @@ async function exclusions(
   for (const entry of entries) {
     if (entry === '') continue
     const absolute = path.resolve(root, entry)
-    const stat = await fs.stat(absolute).catch(() => undefined)
+    const stat = statOrUndefined(absolute)
     if (stat?.isDirectory()) directories.push(absolute)
     else if (stat?.isFile()) files.add(absolute)
     else if (await isGlob(entry)) {
@@ -174,34 +172,38 @@ export function helmTemplateLine(relative: string, text: string): number | undef
 }
 
 /** Every `*.yaml`/`*.yml` file under `directory`, symbolic links to directories not followed. */
-async function walk(directory: string): Promise<string[]> {
+function walk(directory: string): string[] {
   const out: string[] = []
   let entries: Dirent[]
   try {
-    entries = await fs.readdir(directory, { withFileTypes: true })
+    entries = readdirSync(directory, { withFileTypes: true })
   } catch {
     return out
   }
   for (const entry of entries) {
     const full = path.join(directory, entry.name)
     if (entry.isDirectory()) {
-      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...(await walk(full)))
+      if (!SKIPPED_DIRECTORIES.has(entry.name)) out.push(...walk(full))
     } else if (/\.ya?ml$/i.test(entry.name)) {
       if (entry.isFile()) out.push(full)
-      else if (entry.isSymbolicLink() && (await fs.stat(full).catch(() => undefined))?.isFile()) {
-        out.push(full)
-      }
+      else if (entry.isSymbolicLink() && statOrUndefined(full)?.isFile()) out.push(full)
     }
   }
   return out
 }
 
-async function readManifest(
-  absolute: string,
-  relative: string,
-): Promise<{ text: string } | { problem: Problem }> {
+/** The file's or directory's status, or undefined when it cannot be had (missing, no access). */
+function statOrUndefined(target: string): Stats | undefined {
   try {
-    const { size } = await fs.stat(absolute)
+    return statSync(target)
+  } catch {
+    return undefined
+  }
+}
+
+function readManifest(absolute: string, relative: string): { text: string } | { problem: Problem } {
+  try {
+    const { size } = statSync(absolute)
     if (size > MAX_MANIFEST_BYTES) {
       return {
         problem: {
@@ -211,7 +213,7 @@ async function readManifest(
         },
       }
     }
-    const text = await fs.readFile(absolute, 'utf8')
+    const text = readFileSync(absolute, 'utf8')
     return { text: text.startsWith('\uFEFF') ? text.slice(1) : text }
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
@@ -233,15 +235,15 @@ async function readManifest(
  */
 class KustomizationNamespaces {
   /** directory → the namespace its own kustomization sets ('' when none) */
-  private readonly own = new Map<string, Promise<string>>()
+  private readonly own = new Map<string, string>()
 
   constructor(private readonly root: string) {}
 
-  async forFile(file: string): Promise<string | undefined> {
+  forFile(file: string): string | undefined {
     let directory = path.dirname(file)
     const inside = isInside(this.root, directory)
     for (;;) {
-      const namespace = await this.ownNamespace(directory)
+      const namespace = this.ownNamespace(directory)
       if (namespace) return namespace
       const parent = path.dirname(directory)
       // Files outside the root only get their own directory's kustomization.
@@ -250,9 +252,9 @@ class KustomizationNamespaces {
     }
   }
 
-  private ownNamespace(directory: string): Promise<string> {
+  private ownNamespace(directory: string): string {
     let cached = this.own.get(directory)
-    if (!cached) {
+    if (cached === undefined) {
       cached = readKustomizationNamespace(directory)
       this.own.set(directory, cached)
     }
@@ -260,10 +262,14 @@ class KustomizationNamespaces {
   }
 }
 
-async function readKustomizationNamespace(directory: string): Promise<string> {
+function readKustomizationNamespace(directory: string): string {
   for (const name of KUSTOMIZATION_FILES) {
-    const text = await fs.readFile(path.join(directory, name), 'utf8').catch(() => undefined)
-    if (text === undefined) continue
+    let text: string
+    try {
+      text = readFileSync(path.join(directory, name), 'utf8')
+    } catch {
+      continue
+    }
     let value: unknown
     try {
       value = parseDocument(text).toJS({ maxAliasCount: 100 })
@@ -287,21 +293,4 @@ function isInside(root: string, target: string): boolean {
 
 function relativePosix(root: string, absolute: string): string {
   return path.relative(root, absolute).split(path.sep).join('/')
-}
-
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length)
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++
-      results[index] = await fn(items[index]!)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }

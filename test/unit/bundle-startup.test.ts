@@ -3,11 +3,11 @@
  * under 2× `node -e ''`): the modules `node dist/index.js` loads before it runs (its static
  * imports, followed through the chunks) must not hold undici, `@actions/http-client`,
  * `@actions/exec`, zod's full build, yaml's CommonJS build, the RE2 engine or the glob packages;
- * a run of the examples with no events loads neither RE2 nor globbing; and `@actions/core`'s
- * stand-ins behave as the real package does.
+ * they are merged into one chunk; a run of the examples with no events loads neither RE2 nor
+ * globbing; and `@actions/core`'s stand-ins behave as the real package does.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -29,6 +29,11 @@ interface Metafile {
 
 interface BundleScript {
   bundleOptions: Record<string, unknown>
+  mergeStartupChunks(metafile: Metafile, entry: string, root: string): Promise<void>
+}
+
+async function bundleScript(): Promise<BundleScript> {
+  return (await import(pathToFileURL(path.join(ROOT, 'scripts/bundle.mjs')).href)) as BundleScript
 }
 
 let dir: string
@@ -39,9 +44,7 @@ async function buildWith(
   outdir: string,
 ): Promise<Metafile> {
   const { build } = (await import('esbuild')) as typeof import('esbuild')
-  const script = (await import(
-    pathToFileURL(path.join(ROOT, 'scripts/bundle.mjs')).href
-  )) as BundleScript
+  const script = await bundleScript()
   const result = await build({
     ...script.bundleOptions,
     ...('stdin' in entry
@@ -72,7 +75,20 @@ function staticClosure(meta: Metafile, entry: string): string[] {
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'flux-notify-bundle-'))
   metafile = await buildWith({ entryPoints: { index: 'src/index.ts' } }, path.relative(ROOT, dir))
+  // the rest of what `npm run bundle` does
+  const script = await bundleScript()
+  const entry = Object.keys(metafile.outputs).find((file) => file.endsWith('/index.js'))!
+  // the metafile's paths are relative to the checkout
+  await script.mergeStartupChunks(metafile, entry, ROOT)
 }, 120_000)
+
+/** The relative paths `file` imports statically (`import … from "./x.js"`, `import "./x.js"`). */
+async function staticImportsOf(file: string): Promise<string[]> {
+  const source = await readFile(file, 'utf8')
+  return [
+    ...source.matchAll(/\b(?:import|export)\s*(?:\{[^}]*\}\s*from\s*)?"(\.\.?\/[^"]+)"/g),
+  ].map((m) => m[1]!)
+}
 
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
@@ -115,6 +131,31 @@ describe('the start-up path of dist/index.js', () => {
     expect(all.some((input) => input.startsWith('node_modules/tinyglobby/'))).toBe(true)
   })
 
+  it('is one chunk: dist/index.js imports one file, which imports no other', async () => {
+    const imports = [...new Set(await staticImportsOf(path.join(dir, 'index.js')))]
+    expect(imports).toHaveLength(1)
+    expect(imports[0]).toMatch(/^\.\/chunks\/start-[0-9A-F]{8}\.js$/)
+    expect(await staticImportsOf(path.join(dir, imports[0]!))).toEqual([])
+  })
+
+  it('points every chunk that used a merged chunk at the start chunk', async () => {
+    const chunks = Object.keys(metafile.outputs)
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => path.join(ROOT, file))
+    const present = new Set((await readdir(path.join(dir, 'chunks'))).map((f) => `./${f}`))
+    for (const file of chunks) {
+      const source = await readFile(file, 'utf8').catch(() => undefined)
+      if (source === undefined) continue // a merged chunk, removed
+      for (const imported of await staticImportsOf(file)) {
+        const resolved = path.relative(
+          path.join(dir, 'chunks'),
+          path.resolve(path.dirname(file), imported),
+        )
+        expect(present, `${file} imports ${imported}`).toContain(`./${resolved}`)
+      }
+    }
+  })
+
   it('loads neither RE2 nor the glob packages for the examples with no events', async () => {
     // The examples' Alerts have no inclusion or exclusion list and `manifests` is a directory.
     const loadedFile = path.join(dir, 'loaded.txt')
@@ -140,8 +181,17 @@ describe('the start-up path of dist/index.js', () => {
         .filter((url) => url !== '')
         .map((url) => fileURLToPath(url)),
     )
+    // the start chunk stands for the chunks merged into it
+    const entry = Object.keys(metafile.outputs).find((file) => file.endsWith('/index.js'))!
+    const merged = staticClosure(metafile, entry).filter((file) => file !== entry)
+    const startLoaded = [...loaded].some((file) =>
+      /[\\/]chunks[\\/]start-[0-9A-F]{8}\.js$/.test(file),
+    )
     const loadedInputs = Object.entries(metafile.outputs)
-      .filter(([output]) => loaded.has(path.resolve(ROOT, output)))
+      .filter(
+        ([output]) =>
+          loaded.has(path.resolve(ROOT, output)) || (startLoaded && merged.includes(output)),
+      )
       .flatMap(([, output]) => Object.keys(output.inputs))
     // the run did load the bundle (and through it, the manifest loader)
     expect(loadedInputs).toContain('src/manifests/load.ts')

@@ -21,12 +21,15 @@ import type {
   CurrentStatus,
   DesiredStatus,
   Notification,
-  ResolvedProvider,
 } from '../types.js'
-import { gitRepositoryParts } from './address.js'
 import { failedStatusCode, goStatusText, parseJsonBody } from './bitbucket.js'
 import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
+import { azureDevOpsRepository, validateAzureDevOps } from '../validate/git.js'
+import type { AzureDevOpsRepository } from '../validate/git.js'
+
+export { azureDevOpsRepository }
+export type { AzureDevOpsRepository }
 
 export const AZURE_DEVOPS_API_VERSION = '6.0'
 
@@ -41,34 +44,6 @@ const PAGE_SIZE = 25
 
 /** Enough pages for 5,000 statuses; a server that keeps sending full pages past that is broken. */
 const MAX_STATUS_PAGES = 100
-
-export interface AzureDevOpsRepository {
-  /** `lower("<scheme>://<host>/<org>")` without trailing slashes */
-  orgUrl: string
-  project: string
-  repo: string
-  /** the address id, `org/project/_git/repo` */
-  id: string
-}
-
-/** The address as the controller reads it: exactly `org/project/_git/repo` (3rd part unchecked). */
-export function azureDevOpsRepository(address: string): AzureDevOpsRepository | { error: string } {
-  const split = gitRepositoryParts(address, 4)
-  if ('error' in split) return split
-  const { host, id, parts } = split
-  const orgUrl = `${host}/${parts[0]!}`.replace(/\/+$/u, '').toLowerCase()
-  return { orgUrl, project: parts[1]!, repo: parts[3]!, id }
-}
-
-/** The constructor checks: the address, then a token (no managed identity here). */
-function validate(provider: ResolvedProvider): string | undefined {
-  const repository = azureDevOpsRepository(provider.address)
-  if ('error' in repository) return repository.error
-  if (provider.token === '') {
-    return 'failed to acquire azure devops token: managed identity is not available in CI'
-  }
-  return undefined
-}
 
 /** `fluxcd`, or `fluxcd:<summary>` whenever the event metadata has a `summary` (even empty). */
 export function azureGenre(metadata: Record<string, string> | undefined): string {
@@ -220,11 +195,11 @@ function azureError(error: unknown): string {
 export const azureDevOps: CommitStatusModule = {
   type: 'azuredevops',
   class: 'commit-status',
-  validate,
+  validate: validateAzureDevOps,
   desiredStatus,
   isUnchanged,
   async createClient(provider) {
-    const problem = validate(provider)
+    const problem = validateAzureDevOps(provider)
     if (problem !== undefined) throw new Error(problem)
     const repository = azureDevOpsRepository(provider.address) as AzureDevOpsRepository
     return createAzureDevOpsStatusClient(repository, provider.token, provider)

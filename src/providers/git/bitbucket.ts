@@ -13,7 +13,6 @@ import type { ProviderConnection } from '../../delivery/transport.js'
 import { createHash } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { MAX_BODY_BYTES, sendRequest, SendError } from '../../delivery/http.js'
-import { parseGoUrl } from '../../util/go-url.js'
 import { goJson } from '../../util/go-json.js'
 import type {
   CommitStatusClient,
@@ -21,13 +20,21 @@ import type {
   CurrentStatus,
   DesiredStatus,
   Notification,
-  ResolvedProvider,
 } from '../types.js'
-import { gitRepositoryParts, splitOwnerRepo } from './address.js'
+import { splitOwnerRepo } from './address.js'
 import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
+import {
+  BITBUCKET_API_BASE_URL,
+  bitbucketApiBase,
+  bitbucketCredentials,
+  bitbucketRepository,
+  validateBitbucket,
+} from '../validate/git.js'
+import type { Credentials } from '../validate/git.js'
 
-export const BITBUCKET_API_BASE_URL = 'https://api.bitbucket.org/2.0'
+export { BITBUCKET_API_BASE_URL }
+export type { Credentials }
 
 /** The link the controller puts on every Bitbucket Cloud status. */
 export const BITBUCKET_STATUS_URL = 'https://bitbucket.org'
@@ -84,48 +91,6 @@ export function parseJsonBody(body: string): { value: unknown } | { error: strin
     }
     return { error: text }
   }
-}
-
-/** The API base: `BITBUCKET_API_BASE_URL` when set (no trailing slash), else Bitbucket's. */
-function apiBase(): string | { error: string } {
-  const override = process.env.BITBUCKET_API_BASE_URL
-  if (override === undefined || override === '') return BITBUCKET_API_BASE_URL
-  const parsed = parseGoUrl(override)
-  if ('error' in parsed || !['http', 'https'].includes(parsed.url.scheme) || !parsed.url.host) {
-    return { error: `invalid BITBUCKET_API_BASE_URL '${override}': expected an http(s) URL` }
-  }
-  return override.replace(/\/+$/u, '')
-}
-
-export interface Credentials {
-  username: string
-  password: string
-}
-
-/** The token as `<user>:<app-password>`, split like Go's `strings.Split` (exactly one `:`). */
-function credentials(token: string): Credentials | { error: string } {
-  if (token === '') return { error: 'bitbucket token cannot be empty' }
-  const parts = token.split(':')
-  if (parts.length !== 2) return { error: 'invalid token format, expected to be <user>:<password>' }
-  return { username: parts[0]!, password: parts[1]! }
-}
-
-/** `owner/repo_slug` from the address: exactly two parts, whatever the host. */
-function bitbucketRepository(address: string): { owner: string; repo: string } | { error: string } {
-  const split = gitRepositoryParts(address, 2)
-  if ('error' in split) return split
-  return { owner: split.parts[0]!, repo: split.parts[1]! }
-}
-
-/** The constructor checks in the controller's order: empty token, token format, repository id. */
-function validate(provider: ResolvedProvider): string | undefined {
-  const creds = credentials(provider.token)
-  if ('error' in creds) return creds.error
-  const repository = bitbucketRepository(provider.address)
-  if ('error' in repository) return repository.error
-  const base = apiBase()
-  if (typeof base !== 'string') return base.error
-  return undefined
 }
 
 /** `toBitbucketState`; a Progressing event is not posted, as for GitHub. */
@@ -280,13 +245,13 @@ export function errorMessage(error: unknown): string {
 export const bitbucket: CommitStatusModule = {
   type: 'bitbucket',
   class: 'commit-status',
-  validate,
+  validate: validateBitbucket,
   desiredStatus,
   isUnchanged,
   async createClient(provider) {
-    const problem = validate(provider)
+    const problem = validateBitbucket(provider)
     if (problem !== undefined) throw new Error(problem)
-    const creds = credentials(provider.token) as Credentials
-    return createBitbucketStatusClient(apiBase() as string, creds, provider)
+    const creds = bitbucketCredentials(provider.token) as Credentials
+    return createBitbucketStatusClient(bitbucketApiBase() as string, creds, provider)
   },
 }

@@ -11,8 +11,6 @@
  */
 import { sendRequest } from '../../delivery/http.js'
 import { goJson } from '../../util/go-json.js'
-import { goQuote } from '../../util/go-strings.js'
-import { parseGoUrl } from '../../util/go-url.js'
 import type {
   CommitStatusClient,
   CommitStatusModule,
@@ -30,6 +28,15 @@ import {
 } from './bitbucket.js'
 import { commitStatusTarget, showsSameStatus, statusText } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
+import {
+  bitbucketServerAuthorization,
+  bitbucketServerRepository,
+  validateBitbucketServer,
+} from '../validate/git.js'
+import type { BitbucketServerRepository } from '../validate/git.js'
+
+export { bitbucketServerRepository }
+export type { BitbucketServerRepository }
 
 /** Build statuses per page we ask for; Bitbucket's own default is 25. */
 const PAGE_LIMIT = 100
@@ -37,69 +44,9 @@ const PAGE_LIMIT = 100
 /** Enough pages for 10,000 build statuses; a server that keeps paging past that is broken. */
 const MAX_STATUS_PAGES = 100
 
-export interface BitbucketServerRepository {
-  /** `<scheme>://<host[:port]><context path>`, the root of the REST API */
-  root: string
-  project: string
-  repo: string
-}
-
-/**
- * `parseBitbucketServerGitAddress` and the constructor's id check: an http(s) clone URL whose path
- * is `<context path>/scm/<project>/<repo>[.git]`, split at the last `/scm/`.
- */
-export function bitbucketServerRepository(
-  address: string,
-): BitbucketServerRepository | { error: string } {
-  const parsed = parseGoUrl(address)
-  if ('error' in parsed) return { error: `could not parse git address: ${parsed.error}` }
-  const { scheme, host, path } = parsed.url
-  if (scheme !== 'http' && scheme !== 'https') {
-    return {
-      error: `could not parse git address: unsupported scheme type in address: ${scheme}. Must be http or https`,
-    }
-  }
-  const withContext = path.endsWith('.git') ? path.slice(0, -'.git'.length) : path
-  const scm = withContext.lastIndexOf('/scm/')
-  if (scm < 0) {
-    return {
-      error: 'could not parse git address: supplied provider address is not http(s) git clone url',
-    }
-  }
-  const id = withContext.slice(scm + '/scm/'.length)
-  const parts = id.split('/')
-  if (parts.length !== 2) {
-    return { error: `could not parse git address: invalid repository id ${goQuote(id)}` }
-  }
-  return {
-    root: `${scheme}://${host}${withContext.slice(0, scm)}`,
-    project: parts[0]!,
-    repo: parts[1]!,
-  }
-}
-
 /** `<root>/rest/api/latest/projects/<project>/repos/<repo>/commits`, the controller's base. */
 export function commitsApiBase(repository: BitbucketServerRepository): string {
   return `${repository.root}/rest/api/latest/projects/${repository.project}/repos/${repository.repo}/commits`
-}
-
-/** `Bearer <token>`, else `Basic base64(username:password)`, else the controller's error. */
-function authorization(provider: ResolvedProvider): string | { error: string } {
-  if (provider.token !== '') return `Bearer ${provider.token}`
-  if (provider.username !== '' && provider.password !== '') {
-    const basic = Buffer.from(`${provider.username}:${provider.password}`, 'utf8')
-    return `Basic ${basic.toString('base64')}`
-  }
-  return { error: 'invalid credentials, expected to be one of username/password or API Token' }
-}
-
-/** The constructor checks in the controller's order: the address, then the credentials. */
-function validate(provider: ResolvedProvider): string | undefined {
-  const repository = bitbucketServerRepository(provider.address)
-  if ('error' in repository) return repository.error
-  const auth = authorization(provider)
-  if (typeof auth !== 'string') return auth.error
-  return undefined
 }
 
 /** `toBitbucketServerState`; a Progressing event is not posted, as for GitHub. */
@@ -159,7 +106,7 @@ export function createBitbucketServerStatusClient(
   repository: BitbucketServerRepository,
   provider: ResolvedProvider,
 ): CommitStatusClient {
-  const auth = authorization(provider)
+  const auth = bitbucketServerAuthorization(provider)
   if (typeof auth !== 'string') throw new Error(auth.error)
   const headers = {
     Authorization: auth,
@@ -251,7 +198,7 @@ export function createBitbucketServerStatusClient(
 export const bitbucketServer: CommitStatusModule = {
   type: 'bitbucketserver',
   class: 'commit-status',
-  validate,
+  validate: validateBitbucketServer,
   desiredStatus,
   isUnchanged,
   async createClient(provider) {

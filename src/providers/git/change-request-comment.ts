@@ -25,10 +25,16 @@ import type {
 import { CHANGE_REQUEST_METADATA_KEY, formatMarkdownPost } from '../markdown.js'
 import { githubRepository, parseGitAddress } from './address.js'
 import { describeError } from './github.js'
-import { githubAppInstallationToken, usesGitHubApp, validateGitHubProvider } from './github-app.js'
+import { githubAppInstallationToken, usesGitHubApp } from './github-app.js'
 import { githubClientFor, requestSignal } from './octokit.js'
 import type { Octokit } from './octokit.js'
-import { emptyTokenError, tokenOrPassword } from './token.js'
+import { tokenOrPassword } from './token.js'
+import {
+  giteaCommentRepository,
+  validateGiteaPullRequestComment,
+  validateGitHubPullRequestComment,
+  validateGitLabMergeRequestComment,
+} from '../validate/git.js'
 
 /** The marker prefix: GitHub and Gitea say "PR", GitLab says "MR". */
 const PR_PREFIX = 'flux-pr-comment-key'
@@ -84,10 +90,6 @@ export function changeRequestTarget(
   const number = changeRequestNumber(notification.event)
   if (typeof number !== 'number') return number
   return { repository: parseGitAddress(notification.provider.address).id, number }
-}
-
-function validateUid(provider: ResolvedProvider): string | undefined {
-  return provider.uid === '' ? 'provider UID cannot be empty' : undefined
 }
 
 /** A comment as the three hosts describe it, reduced to what matching needs. */
@@ -164,10 +166,6 @@ function targetOrThrow(notification: Notification): number {
 // ---- GitHub ---------------------------------------------------------------------------------
 
 const GITHUB_HEADERS = { 'x-github-api-version': '2022-11-28' }
-
-function validateGitHub(provider: ResolvedProvider): string | undefined {
-  return validateUid(provider) ?? validateGitHubProvider(provider)
-}
 
 /** The author of everything the workflow's `GITHUB_TOKEN` writes. */
 export const GITHUB_ACTIONS_LOGIN = 'github-actions[bot]'
@@ -297,7 +295,7 @@ async function createGitHubClient(provider: ResolvedProvider): Promise<ChangeReq
 export const githubPullRequestComment: ChangeRequestModule = {
   type: 'githubpullrequestcomment',
   class: 'change-request',
-  validate: validateGitHub,
+  validate: validateGitHubPullRequestComment,
   createClient: createGitHubClient,
 }
 
@@ -376,10 +374,6 @@ function numberAt(value: unknown, key: string): number {
  */
 const GITLAB_PAGE_SIZE = 20
 
-function validateGitLab(provider: ResolvedProvider): string | undefined {
-  return validateUid(provider) ?? emptyTokenError(provider, 'gitlab')
-}
-
 /**
  * The project as GitLab's API takes it in a path: a numeric id as is, a path (`group/sub/repo`)
  * URL-escaped as one segment, dots included, as GitLab's Go client escapes it.
@@ -457,7 +451,7 @@ async function createGitLabClient(provider: ResolvedProvider): Promise<ChangeReq
 export const gitlabMergeRequestComment: ChangeRequestModule = {
   type: 'gitlabmergerequestcomment',
   class: 'change-request',
-  validate: validateGitLab,
+  validate: validateGitLabMergeRequestComment,
   createClient: createGitLabClient,
 }
 
@@ -470,27 +464,8 @@ export const gitlabMergeRequestComment: ChangeRequestModule = {
  */
 const GITEA_PAGE_SIZE = 50
 
-function giteaRepository(address: string):
-  | { api: string; owner: string; repo: string }
-  | {
-      error: string
-    } {
-  const { host, id } = parseGitAddress(address)
-  const parts = id.split('/')
-  if (parts.length !== 2) return { error: `invalid repository id "${id}"` }
-  return { api: `${host}/api/v1`, owner: parts[0]!, repo: parts[1]! }
-}
-
-function validateGitea(provider: ResolvedProvider): string | undefined {
-  const problem = validateUid(provider) ?? emptyTokenError(provider, 'gitea')
-  if (problem !== undefined) return problem
-  const repository = giteaRepository(provider.address)
-  if ('error' in repository) return repository.error
-  return undefined
-}
-
 async function createGiteaClient(provider: ResolvedProvider): Promise<ChangeRequestClient> {
-  const repository = giteaRepository(provider.address)
+  const repository = giteaCommentRepository(provider.address)
   if ('error' in repository) throw new Error(repository.error)
   const { api, owner, repo } = repository
   const repoUrl = `${api}/repos/${encodeURIComponent(owner)}/${encodeURIComponent(repo)}`
@@ -562,6 +537,6 @@ async function createGiteaClient(provider: ResolvedProvider): Promise<ChangeRequ
 export const giteaPullRequestComment: ChangeRequestModule = {
   type: 'giteapullrequestcomment',
   class: 'change-request',
-  validate: validateGitea,
+  validate: validateGiteaPullRequestComment,
   createClient: createGiteaClient,
 }

@@ -20,7 +20,7 @@ import type {
   ResolvedProvider,
 } from '../types.js'
 import { goPathEscape } from '../../util/go-url.js'
-import { gitRepositoryParts, splitOwnerRepo } from './address.js'
+import { splitOwnerRepo } from './address.js'
 import {
   commitState,
   commitStatusTarget,
@@ -31,7 +31,12 @@ import {
 } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
 import { httpFailure } from './gitlab.js'
-import { emptyTokenError, tokenOrPassword } from './token.js'
+import { tokenOrPassword } from './token.js'
+import { giteaRepository, validateGitea } from '../validate/git.js'
+import type { GiteaRepository } from '../validate/git.js'
+
+export { giteaRepository }
+export type { GiteaRepository }
 
 /** The page size the controller asks for, which is also Gitea's default `MAX_RESPONSE_ITEMS`. */
 const PAGE_LIMIT = 50
@@ -41,32 +46,6 @@ const MAX_PAGES = 100
 
 /** The oldest Gitea the SDK talks to. */
 const MINIMUM_VERSION = [1, 11, 0] as const
-
-export interface GiteaRepository {
-  owner: string
-  repo: string
-  /** the server root, `<scheme>://<host[:port]>`, as the SDK keeps it */
-  host: string
-  /** the REST API root with no trailing slash: `<host>/api/v1` */
-  apiBase: string
-}
-
-/** A `gitea` address: exactly `owner/repo` on the host, else the controller's error. */
-export function giteaRepository(address: string): GiteaRepository | { error: string } {
-  const split = gitRepositoryParts(address, 2)
-  if ('error' in split) return split
-  const { host, parts } = split
-  return { owner: parts[0]!, repo: parts[1]!, host, apiBase: `${host}/api/v1` }
-}
-
-/** `NewGitea`'s checks, in its order: the token, then the repository id. */
-function validate(provider: ResolvedProvider): string | undefined {
-  const token = emptyTokenError(provider, 'gitea')
-  if (token !== undefined) return token
-  const repository = giteaRepository(provider.address)
-  if ('error' in repository) return repository.error
-  return undefined
-}
 
 /**
  * `toGiteaState`: a Progressing event is `pending` whatever its severity — Gitea, unlike the
@@ -317,7 +296,7 @@ export async function createGiteaStatusClient(
 export const gitea: CommitStatusModule = {
   type: 'gitea',
   class: 'commit-status',
-  validate,
+  validate: validateGitea,
   desiredStatus,
   isUnchanged,
   createClient: createGiteaStatusClient,

@@ -29,7 +29,8 @@ import {
   statusText,
 } from './commit-status.js'
 import type { CommitStateTable } from './commit-status.js'
-import { emptyTokenError, tokenOrPassword } from './token.js'
+import { tokenOrPassword } from './token.js'
+import { validateGitLab } from '../validate/git.js'
 
 /** GitLab's largest page. */
 const PER_PAGE = 100
@@ -62,11 +63,6 @@ export function gitlabProject(address: string): GitLabProject {
  */
 export function gitlabPathEscape(segment: string): string {
   return goPathEscape(segment).replaceAll('.', '%2E')
-}
-
-/** `NewGitLab`: only the token can be wrong; any address parses. */
-function validate(provider: ResolvedProvider): string | undefined {
-  return emptyTokenError(provider, 'gitlab')
 }
 
 /**
@@ -291,7 +287,7 @@ export function createGitLabStatusClient(provider: ResolvedProvider): CommitStat
 export const gitlab: CommitStatusModule = {
   type: 'gitlab',
   class: 'commit-status',
-  validate,
+  validate: validateGitLab,
   desiredStatus,
   isUnchanged,
   createClient(provider) {

@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{a as b,b as c,c as d,d as e,e as f,f as g,g as h,h as i}from"./chunk-POIGOKNK.js";import"./chunk-VMKCVPJ3.js";import"./chunk-ZIWRLOYG.js";import"./chunk-NZFBHKDD.js";import"./chunk-LA7SXQJU.js";import{c9_d as a}from"./start-0C9F057B.js";export{a as BITBUCKET_API_BASE_URL,b as BITBUCKET_STATUS_URL,i as bitbucket,g as createBitbucketStatusClient,h as errorMessage,d as failedStatusCode,e as goStatusText,f as parseJsonBody,c as sha1Hex};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e}from"./chunk-OPT6DLRH.js";import"./chunk-WV4MTPX7.js";import"./chunk-3NF67NLG.js";import"./chunk-PMN4LCSZ.js";import"./chunk-HMHDXFCI.js";import"./chunk-XY7QUVLB.js";export{a as EVENTS_COMMAND_LABEL,c as MAX_COMMAND_OUTPUT_BYTES,e as lastLines,b as readEventsCommand,d as runShellCommand};

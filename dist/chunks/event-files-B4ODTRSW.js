@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-F7ZBBQDK.js";import"./chunk-WV4MTPX7.js";import"./chunk-VONUVLBS.js";import"./chunk-3NF67NLG.js";import"./chunk-PMN4LCSZ.js";import"./chunk-HMHDXFCI.js";import"./chunk-XY7QUVLB.js";export{a as MAX_EVENT_SOURCE_BYTES,b as STDIN_LABEL,c as readEventFiles,d as readTextFileLimited};

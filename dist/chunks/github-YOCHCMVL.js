@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-6KJLYSKA.js";import"./chunk-RYXDJGID.js";import"./chunk-L6DHP4JW.js";import"./chunk-HZKTACTZ.js";import"./chunk-ZIWRLOYG.js";import"./chunk-SI4I4Q4V.js";import"./chunk-KVESGWWQ.js";import"./chunk-LA7SXQJU.js";import"./chunk-CTGTVTPZ.js";import"./chunk-MUZKCZNV.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{b as createGitHubStatusClient,c as describeError,d as github,a as githubDescription};

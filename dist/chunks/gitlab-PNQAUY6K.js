@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{a,b,c,d,e,f,g,h}from"./chunk-OAFFZJPA.js";import"./chunk-VMKCVPJ3.js";import"./chunk-ZIWRLOYG.js";import"./chunk-NZFBHKDD.js";import"./chunk-LA7SXQJU.js";import"./start-0C9F057B.js";export{g as createGitLabStatusClient,h as gitlab,e as gitlabErrorText,d as gitlabNextPage,b as gitlabPathEscape,a as gitlabProject,c as gitlabState,f as httpFailure};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c}from"./chunk-OP253JOJ.js";import"./chunk-XIPU56BK.js";import"./chunk-FBU2TBNC.js";import"./chunk-J3CTCWO4.js";import"./chunk-FSVTC6RY.js";import"./chunk-PZKTMH3Q.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{a as eventUnixSeconds,c as grafana,b as grafanaBody};

@@ -1,5 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as f}from"./chunk-FBU2TBNC.js";import{b as m,d as u}from"./chunk-J3CTCWO4.js";import{c}from"./chunk-FSVTC6RY.js";import{a,d}from"./chunk-PZKTMH3Q.js";import{d as l}from"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";var y=20*1024;function v(t){if("error"in l(t.address))return`invalid Slack hook URL ${t.address}`}function k(t,r,o){let n=t.severity==="error",i=`**${r}**
-
-`;for(let[e,s]of o)i+=`${e}: ${s}
-`;return a({msg_type:"interactive",card:{config:{wide_screen_mode:!0},header:{title:{tag:"plain_text",content:`${n?"\u{1F6A8}":"\u{1F4AB}"} ${f(t)}`},template:n?"red":"turquoise"},elements:[{tag:"div",text:{tag:"lark_md",content:i}}]}})}function x(t){let r=t.metadata??{},o=d(Object.keys(r)),n=([e,...s])=>k(t,e,o.map((p,g)=>[p,s[g]])),i=u([t.message,...o.map(e=>r[e])],e=>m(n(e))<=y);return n(i)}var E={type:"lark",class:"notification",validate:v,render(t){let{event:r,provider:o}=t;return c(o.address,x(r))}};export{y as LARK_BODY_LIMIT_BYTES,E as lark,x as larkBody};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-FBU2TBNC.js";import"./chunk-J3CTCWO4.js";import"./chunk-FSVTC6RY.js";import"./chunk-PZKTMH3Q.js";import"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";export{a as SLACK_POST_MESSAGE_URL,c as SLACK_TEXT_LIMIT,e as checkSlackApiResponse,b as objName,f as slack,d as slackBody};

@@ -1,2 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as a,c as b,d as c,e as d,f as e}from"./chunk-BQOCBEPH.js";import"./chunk-P4QFP47T.js";import"./chunk-ZFMNFQUM.js";import"./chunk-HREFLPLK.js";import"./chunk-XY7QUVLB.js";export{d as GitHub,b as context,c as defaults,e as getOctokitOptions,a as getUserAgentWithOrchestrationId};

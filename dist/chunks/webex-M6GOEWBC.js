@@ -1,5 +1,0 @@
-import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as p}from"./chunk-FBU2TBNC.js";import{b as c,d as f}from"./chunk-J3CTCWO4.js";import{a as m,b as u}from"./chunk-FSVTC6RY.js";import{a as s,d as a}from"./chunk-PZKTMH3Q.js";import{d}from"./chunk-JDYDARYH.js";import"./chunk-XY7QUVLB.js";var x=7439;function y(e){let o=d(e.address);if("error"in o)return`invalid Webex hook URL ${e.address}: '${o.error}'`}function l(e,o,r,n){let t=`${e.severity==="error"?"\u{1F4A3}":"\u2705"} **${p(e)}**
-${o}
-`;return r.forEach((g,v)=>t+=`>**${g}**: ${n[v]}
-`),t}function E(e){let o=e.metadata??{},r=a(Object.keys(o)),[n="",...i]=f([e.message,...r.map(t=>o[t])],t=>c(l(e,t[0],r,t.slice(1)))<=x);return l(e,n,r,i)}var M={type:"webex",class:"notification",validate:y,render(e){let{event:o,provider:r}=e,n=s({roomId:r.channel||void 0,markdown:E(o)||void 0});return{requests:[{method:"POST",url:r.address,headers:{"Content-Type":"application/json",Authorization:`Bearer ${r.token}`},body:n,...u(m)}]}}};export{x as WEBEX_MAX_MARKDOWN_BYTES,M as webex,E as webexMarkdown};
