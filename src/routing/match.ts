@@ -3,9 +3,9 @@
  * sources (kind/namespace, severity, name, matchLabels), inclusion list, exclusion list.
  */
 import { objectKey } from '../events/model.js'
-import type { FluxEvent } from '../events/model.js'
+import type { FluxEvent, ObjectReference } from '../events/model.js'
 import { isValidLabelSelector } from '../manifests/label-selector.js'
-import type { Alert, EventSourceRef, FluxObject } from '../manifests/model.js'
+import type { Alert, CompiledPattern, EventSourceRef, FluxObject } from '../manifests/model.js'
 
 export interface MatchResult {
   matched: boolean
@@ -62,17 +62,14 @@ export function eventMatchesAlert(
 
   const message = event.message
   const spec = alert.spec
-  // A manifest with an inclusion list whose patterns all failed to compile includes nothing.
-  if (spec.hasInclusionList || spec.inclusionList.length > 0) {
-    if (!spec.inclusionList.some((pattern) => pattern.regex.test(message))) {
-      const reason =
-        spec.inclusionList.length === 0
-          ? 'not included by inclusionList (none of its patterns compiled)'
-          : 'not included by inclusionList'
-      return withWarning({ matched: false, reason }, warning)
-    }
+  if (!includedByInclusionList(spec, message)) {
+    const reason =
+      spec.inclusionList.length === 0
+        ? 'not included by inclusionList (none of its patterns compiled)'
+        : 'not included by inclusionList'
+    return withWarning({ matched: false, reason }, warning)
   }
-  const excludedBy = spec.exclusionList.find((pattern) => pattern.regex.test(message))
+  const excludedBy = excludingPattern(spec, message)
   if (excludedBy) {
     const reason = `excluded by exclusionList pattern ${JSON.stringify(excludedBy.source)}`
     return withWarning({ matched: false, reason }, warning)
@@ -83,29 +80,85 @@ export function eventMatchesAlert(
   return withWarning({ matched: true, reason }, warning)
 }
 
+/** `info` receives every severity; any other value (even `''`) only its own. */
+export function severityAccepted(alert: Alert, severity: string): boolean {
+  const wanted = alert.spec.eventSeverity
+  return severity === wanted || wanted === 'info'
+}
+
+/**
+ * Whether the message passes the inclusion list. A manifest with an inclusion list whose patterns
+ * all failed to compile includes nothing.
+ */
+export function includedByInclusionList(spec: Alert['spec'], message: string): boolean {
+  if (!spec.hasInclusionList && spec.inclusionList.length === 0) return true
+  for (const pattern of spec.inclusionList) if (pattern.regex.test(message)) return true
+  return false
+}
+
+/** The first exclusion pattern that matches the message, if any. */
+export function excludingPattern(
+  spec: Alert['spec'],
+  message: string,
+): CompiledPattern | undefined {
+  for (const pattern of spec.exclusionList) if (pattern.regex.test(message)) return pattern
+  return undefined
+}
+
+/**
+ * The part of `eventMatchesAlert`'s source loop that depends on the involved object only, for an
+ * event whose severity the (not suspended) alert accepts: whether some source matches the object
+ * (kind, namespace, name, matchLabels) and the first warning met on the way there. Every event of
+ * the object gets the same answer, so routing works it out once per object and alert.
+ */
+export function alertSourcesMatchObject(
+  ref: ObjectReference,
+  alert: Alert,
+  objects: ReadonlyMap<string, FluxObject>,
+): { matched: boolean; warning?: string } {
+  let warning: string | undefined
+  for (const source of alert.spec.eventSources) {
+    if (!sameKindNamespace(ref, alert, source)) continue
+    const result = sourceMatchesObject(ref, source, objects)
+    warning ??= result.warning
+    if (result.matched)
+      return warning === undefined ? { matched: true } : { matched: true, warning }
+  }
+  return warning === undefined ? { matched: false } : { matched: false, warning }
+}
+
 function eventMatchesSource(
   event: FluxEvent,
   alert: Alert,
   source: EventSourceRef,
   objects: ReadonlyMap<string, FluxObject>,
 ): SourceResult {
-  const ref = event.involvedObject
-  // An empty source namespace means the Alert's own; both comparisons are exact.
-  const namespace = source.namespace || alert.metadata.namespace
-  if ((ref.namespace ?? '') !== namespace || (ref.kind ?? '') !== source.kind) {
+  if (!sameKindNamespace(event.involvedObject, alert, source)) {
     return { matched: false, stage: Stage.KindNamespace, reason: 'no event source matches' }
   }
-
-  // `info` receives every severity; any other value (even `''`) only its own.
-  const wanted = alert.spec.eventSeverity
-  if (event.severity !== wanted && wanted !== 'info') {
+  if (!severityAccepted(alert, event.severity)) {
+    const wanted = alert.spec.eventSeverity
     const reason =
       wanted === 'error'
         ? `severity ${event.severity || '""'} below alert's error`
         : `severity ${event.severity || '""'} does not match alert's ${JSON.stringify(wanted)}`
     return { matched: false, stage: Stage.Severity, reason }
   }
+  return sourceMatchesObject(event.involvedObject, source, objects)
+}
 
+/** An empty source namespace means the Alert's own; both comparisons are exact. */
+function sameKindNamespace(ref: ObjectReference, alert: Alert, source: EventSourceRef): boolean {
+  const namespace = source.namespace || alert.metadata.namespace
+  return (ref.namespace ?? '') === namespace && (ref.kind ?? '') === source.kind
+}
+
+/** A source's name and matchLabels, checked against the object (kind and namespace matched). */
+function sourceMatchesObject(
+  ref: ObjectReference,
+  source: EventSourceRef,
+  objects: ReadonlyMap<string, FluxObject>,
+): SourceResult {
   if (source.name !== '*' && source.name !== (ref.name ?? '')) {
     return {
       matched: false,

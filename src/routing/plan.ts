@@ -10,17 +10,30 @@ import type { Alert, Config, Provider } from '../manifests/model.js'
 import { providerClass } from '../providers/registry.js'
 import type { Notification, ProviderClass, ResolvedProvider } from '../providers/types.js'
 import type { Decision } from '../results.js'
-import { eventMatchesAlert } from './match.js'
 import {
-  cleanupMetadata,
+  alertSourcesMatchObject,
+  excludingPattern,
+  includedByInclusionList,
+  severityAccepted,
+} from './match.js'
+import {
   combineEventMetadata,
-  excludeInternalMetadata,
-  metadataValue,
-  objectGroupOf,
+  combineKeptMetadata,
+  groupKeysOf,
+  keptMetadata,
+  withKeptMetadata,
+  withMetadata,
 } from './metadata.js'
+import type { GroupKeys, KeptMetadata } from './metadata.js'
 import type { CompiledExpr } from '../cel/commit-status-expr.js'
 import { eventJson } from '../providers/event-json.js'
-import { FixedWindowLimiter, formatGoDuration, rateLimitKey } from './rate-limit.js'
+import {
+  FixedWindowLimiter,
+  formatGoDuration,
+  rateLimitKeyPrefix,
+  rateLimitKeyText,
+  sha256Hex,
+} from './rate-limit.js'
 import { defaultCommitStatusId } from './status-id.js'
 
 export interface RoutingOptions {
@@ -84,63 +97,85 @@ export function planNotifications(
 
 /**
  * `planNotifications` one event at a time, for a run that routes events as they are read: what
- * depends only on the configuration (each alert's provider, the alerts an object can reach) is
- * worked out once, and the rate limiter and the warnings carry over from event to event.
+ * depends only on the configuration (each alert's provider) or on the involved object (the alerts
+ * it can reach, its key, its part of the rate-limit key) is worked out once, and the rate limiter
+ * and the warnings carry over from event to event.
  */
 export class Router {
   /** problems the controller would report as Warning events, each once */
   readonly warnings = new Set<string>()
   private readonly routes: AlertRoute[]
-  private readonly candidateAlerts: CandidateAlerts
+  private readonly objectRoutes: ObjectRoutes
   private readonly rateLimitedReason: string
+  private readonly limiter: FixedWindowLimiter
+  /**
+   * Whether the limiter's keys are the controller's (hex SHA-256 of the key text): a limiter
+   * passed in may be snapshotted into a state file, or replay one. A limiter of the router's own
+   * is seen by nothing else, so it is keyed by the text itself, which gives the same verdicts
+   * (the hash only shortens the text) without hashing every event.
+   */
+  private readonly hashKeys: boolean
 
   constructor(
-    private readonly config: Config,
+    config: Config,
     providers: Map<string, ProviderEntry>,
     private readonly options: RoutingOptions,
-    private readonly limiter: FixedWindowLimiter = new FixedWindowLimiter(
-      options.rateLimitIntervalMs,
-    ),
+    limiter?: FixedWindowLimiter,
   ) {
+    this.limiter = limiter ?? new FixedWindowLimiter(options.rateLimitIntervalMs)
+    this.hashKeys = limiter !== undefined
     this.routes = config.alerts.map((alert) => alertRoute(alert, config, providers))
-    this.candidateAlerts = new CandidateAlerts(config.alerts)
-    this.rateLimitedReason = `rate limited: duplicate of an event within ${formatGoDuration(limiter.intervalMs)}`
+    this.objectRoutes = new ObjectRoutes(this.routes, config)
+    this.rateLimitedReason = `rate limited: duplicate of an event within ${formatGoDuration(this.limiter.intervalMs)}`
   }
 
-  /** Routes one event: its rows go to `decisions`, what is to be sent to `deliveries`. */
+  /**
+   * Routes one event: its rows go to `decisions`, what is to be sent to `deliveries`.
+   *
+   * The controller copies the event twice before matching (`cleanupMetadata`, then
+   * `excludeInternalMetadata`); here the raw event is read through the keys those passes keep,
+   * which gives the same values, and the kept metadata is listed once, when an alert matches.
+   */
   route(sourced: SourcedEvent, decisions: Decision[], deliveries: PlannedDelivery[]): void {
     const { limiter, warnings } = this
-    const row = baseDecision(sourced)
-    const cleaned = cleanupMetadata(sourced.event)
+    const event = sourced.event
+    const ref = event.involvedObject
+    const object = this.objectRoutes.for(ref)
+    const keys = groupKeysOf(ref.apiVersion)
+    const { origin } = sourced
+    const source =
+      origin.line !== undefined
+        ? `${origin.source}:${origin.line}`
+        : `${origin.source}#${origin.index}`
 
     // An event without a time is taken as arriving with the latest event seen so far.
     const now = Number.isFinite(sourced.time) ? sourced.time : (limiter.latestTimeMs ?? 0)
-    if (!limiter.take(rateLimitKey(cleaned), now)) {
-      decisions.push(eventOnlyDecision(row, this.rateLimitedReason))
+    const keyText = rateLimitKeyText(event, object.rateLimitPrefix, keys)
+    if (!limiter.take(this.hashKeys ? sha256Hex(keyText) : keyText, now)) {
+      decisions.push(eventOnlyDecision(event, object.key, source, this.rateLimitedReason))
       return
     }
 
-    const event = excludeInternalMetadata(cleaned)
-    let facts: EventFacts | undefined
+    let routed: RoutedEvent | undefined
     let matchedAny = false
-    for (const index of this.candidateAlerts.for(event.involvedObject)) {
-      const route = this.routes[index]!
-      const match = eventMatchesAlert(event, route.alert, this.config.objects)
-      if (match.warning !== undefined) {
-        warnings.add(
-          `Alert/${route.alertKey}: ${match.warning}: no such object in the manifests (matchLabels needs its labels)`,
-        )
-      }
-      if (!match.matched) continue
+    const { severity, message } = event
+    for (const candidate of object.candidates) {
+      const alert = candidate.route.alert
+      // Severity is the only per-event part of the source check: an alert that refuses it stops
+      // before any source could warn.
+      if (!severityAccepted(alert, severity)) continue
+      if (candidate.warning !== undefined) warnings.add(candidate.warning)
+      if (!candidate.matched) continue
+      if (!includedByInclusionList(alert.spec, message)) continue
+      if (excludingPattern(alert.spec, message) !== undefined) continue
       matchedAny = true
-      facts ??= eventFacts(event, row, sourced)
-      decisions.push(notificationParams(facts, route, this.options, deliveries, warnings))
+      routed ??= routedEvent(sourced, object, keys, source)
+      decisions.push(notificationParams(routed, candidate, this.options, deliveries, warnings))
     }
-    if (!matchedAny) decisions.push(eventOnlyDecision(row, 'no alert matches'))
+    if (!matchedAny)
+      decisions.push(eventOnlyDecision(event, object.key, source, 'no alert matches'))
   }
 }
-
-type BaseDecision = Pick<Decision, 'event' | 'eventReason' | 'severity' | 'timestamp' | 'source'>
 
 /** What routing needs to know about an alert's provider; it depends on the alert only. */
 interface AlertRoute {
@@ -153,6 +188,8 @@ interface AlertRoute {
   /** the Provider manifest, for the gates that need only its spec */
   manifest: Provider | undefined
   providerKind: ProviderClass | undefined
+  /** `spec.eventMetadata` as entries, in the order `Object.entries` gives them */
+  eventMetadata: Array<[string, string]>
 }
 
 function alertRoute(
@@ -170,28 +207,100 @@ function alertRoute(
     entry,
     manifest,
     providerKind: manifest ? providerClass(manifest.spec.type) : undefined,
+    eventMetadata: Object.entries(alert.spec.eventMetadata),
   }
 }
 
-/** What the gates read from an event's raw (still prefixed) metadata, computed once per event. */
-interface EventFacts {
-  event: FluxEvent
+/** An event that passed the rate limiter and matched an alert: what the gates read, once. */
+interface RoutedEvent {
   sourced: SourcedEvent
-  row: BaseDecision
+  event: FluxEvent
+  /** `Kind/namespace/name` */
+  objectKey: string
+  /** the row's `source` */
+  source: string
+  /** the metadata after `cleanupMetadata` and `excludeInternalMetadata` */
+  kept: KeptMetadata
   isStatusUpdate: boolean
   hasCommit: boolean
   hasChangeRequest: boolean
 }
 
-function eventFacts(event: FluxEvent, row: BaseDecision, sourced: SourcedEvent): EventFacts {
+function routedEvent(
+  sourced: SourcedEvent,
+  object: ObjectRoute,
+  keys: GroupKeys,
+  source: string,
+): RoutedEvent {
+  const event = sourced.event
+  // The gates read the cleaned-up metadata; these three keys are never dropped by it.
+  const metadata = event.metadata
   return {
-    event,
     sourced,
-    row,
-    isStatusUpdate: metadataValue(event, `${objectGroupOf(event)}/commit_status`) === 'update',
-    hasCommit: !!metadataValue(event, COMMIT_KEY),
-    hasChangeRequest: !!metadataValue(event, CHANGE_REQUEST_KEY),
+    event,
+    objectKey: object.key,
+    source,
+    kept: keptMetadata(event, keys),
+    isStatusUpdate:
+      metadata !== undefined &&
+      Object.hasOwn(metadata, keys.commitStatusKey) &&
+      metadata[keys.commitStatusKey] === 'update',
+    hasCommit:
+      metadata !== undefined && Object.hasOwn(metadata, COMMIT_KEY) && !!metadata[COMMIT_KEY],
+    hasChangeRequest:
+      metadata !== undefined &&
+      Object.hasOwn(metadata, CHANGE_REQUEST_KEY) &&
+      !!metadata[CHANGE_REQUEST_KEY],
   }
+}
+
+/** The metadata a provider sees (`combineEventMetadata`), and its conflict warning if any. */
+function combinedEvent(routed: RoutedEvent, route: AlertRoute, warnings: Set<string>): FluxEvent {
+  const { alert } = route
+  const metadata = combineKeptMetadata(routed.kept, route.eventMetadata, alert.spec.summary)
+  if (metadata !== undefined) return withMetadata(routed.event, metadata)
+  // A key written twice: rare, so the full pass names the conflicts.
+  const combined = combineEventMetadata(withKeptMetadata(routed.event, routed.kept), alert)
+  if (combined.warning !== undefined) {
+    warnings.add(`Alert/${route.alertKey}, event from ${routed.objectKey}: ${combined.warning}`)
+  }
+  return combined.event
+}
+
+/** An alert's decision row for a routed event, with its outcome. */
+function alertDecision(
+  routed: RoutedEvent,
+  route: AlertRoute,
+  outcome: Decision['outcome'],
+  reason: string,
+): Decision {
+  const { event } = routed
+  // Written out rather than spread: this runs once per event × alert and spreads are slow. The
+  // keys are in the order of the `results` output, which then encodes the row as it is.
+  return route.manifest
+    ? {
+        event: routed.objectKey,
+        eventReason: event.reason,
+        severity: event.severity,
+        timestamp: event.timestamp,
+        source: routed.source,
+        alert: route.alertKey,
+        provider: route.providerKey,
+        type: route.manifest.spec.type,
+        outcome,
+        reason,
+      }
+    : {
+        event: routed.objectKey,
+        eventReason: event.reason,
+        severity: event.severity,
+        timestamp: event.timestamp,
+        source: routed.source,
+        alert: route.alertKey,
+        provider: route.providerKey,
+        outcome,
+        reason,
+      }
 }
 
 /**
@@ -199,98 +308,72 @@ function eventFacts(event: FluxEvent, row: BaseDecision, sourced: SourcedEvent):
  * Returns the decision row; a notification that survives every step is added to `deliveries`.
  */
 function notificationParams(
-  facts: EventFacts,
-  route: AlertRoute,
+  routed: RoutedEvent,
+  candidate: Candidate,
   options: RoutingOptions,
   deliveries: PlannedDelivery[],
   warnings: Set<string>,
 ): Decision {
-  const { event, row } = facts
+  const { event } = routed
+  const route = candidate.route
   const { alert, alertKey, providerKey, entry, manifest, providerKind } = route
-  // Written out rather than spread: this runs once per event × alert and spreads are slow. The
-  // keys are in the order of the `results` output, which then encodes the row as it is.
-  const decision: Decision = manifest
-    ? {
-        event: row.event,
-        eventReason: row.eventReason,
-        severity: row.severity,
-        timestamp: row.timestamp,
-        source: row.source,
-        alert: alertKey,
-        provider: providerKey,
-        type: manifest.spec.type,
-        outcome: 'skipped',
-        reason: '',
-      }
-    : {
-        event: row.event,
-        eventReason: row.eventReason,
-        severity: row.severity,
-        timestamp: row.timestamp,
-        source: row.source,
-        alert: alertKey,
-        provider: providerKey,
-        outcome: 'skipped',
-        reason: '',
-      }
-  const finish = (outcome: 'skipped' | 'failed', reason: string): Decision => {
-    decision.outcome = outcome
-    decision.reason = reason
-    return decision
-  }
 
   // 1. Cross-namespace sources: matched, but refused here.
   if (
     options.noCrossNamespaceRefs &&
     (event.involvedObject.namespace ?? '') !== alert.metadata.namespace
   ) {
-    return finish(
+    return alertDecision(
+      routed,
+      route,
       'failed',
-      `discarding event, access denied to cross-namespace sources: alert '${alertKey}' can't process event from '${objectKey(event.involvedObject)}', cross-namespace references have been blocked`,
+      `discarding event, access denied to cross-namespace sources: alert '${alertKey}' can't process event from '${routed.objectKey}', cross-namespace references have been blocked`,
     )
   }
 
   // 2. The provider.
   if (!manifest) {
-    if (entry && 'error' in entry) return finish('failed', entry.error)
-    return finish('failed', `failed to read provider: Provider/${providerKey} not found`)
+    if (entry && 'error' in entry) return alertDecision(routed, route, 'failed', entry.error)
+    return alertDecision(
+      routed,
+      route,
+      'failed',
+      `failed to read provider: Provider/${providerKey} not found`,
+    )
   }
 
   // 3. Suspended: skipped silently by the controller.
-  if (manifest.spec.suspend) return finish('skipped', 'provider suspended')
+  if (manifest.spec.suspend) return alertDecision(routed, route, 'skipped', 'provider suspended')
 
   // 4–6. Gating on the raw (still prefixed) metadata.
   const type = manifest.spec.type
-  if (providerKind !== 'commit-status' && providerKind !== 'forwarder' && facts.isStatusUpdate) {
-    return finish('skipped', statusUpdateReason(type))
+  if (providerKind !== 'commit-status' && providerKind !== 'forwarder' && routed.isStatusUpdate) {
+    return alertDecision(routed, route, 'skipped', statusUpdateReason(type))
   }
   if (
     providerKind === 'commit-status' &&
-    !facts.hasCommit &&
-    !facts.isStatusUpdate &&
+    !routed.hasCommit &&
+    !routed.isStatusUpdate &&
     event.severity !== 'error'
   ) {
-    return finish('skipped', NO_COMMIT_REASON)
+    return alertDecision(routed, route, 'skipped', NO_COMMIT_REASON)
   }
-  if (providerKind === 'change-request' && !facts.hasChangeRequest) {
-    return finish('skipped', NO_CHANGE_REQUEST_REASON)
+  if (providerKind === 'change-request' && !routed.hasChangeRequest) {
+    return alertDecision(routed, route, 'skipped', NO_CHANGE_REQUEST_REASON)
   }
 
   // 7. Workload identity needs a feature gate that is off by default (and means nothing in CI).
   if (manifest.spec.serviceAccountName !== '') {
-    return finish(
+    return alertDecision(
+      routed,
+      route,
       'failed',
       'to use spec.serviceAccountName for provider authentication please enable the ObjectLevelWorkloadIdentity feature gate in the controller',
     )
   }
 
   // 8. Metadata as the provider will see it.
-  const combined = combineEventMetadata(event, alert)
-  if (combined.warning !== undefined) {
-    warnings.add(
-      `Alert/${alertKey}, event from ${objectKey(event.involvedObject)}: ${combined.warning}`,
-    )
-  }
+  const combined = combinedEvent(routed, route, warnings)
 
   // 9. A custom commit status id. The controller evaluates it before it builds the notifier, so
   // its errors come before the notifier's.
@@ -298,39 +381,42 @@ function notificationParams(
   if (providerKind === 'commit-status' && manifest.spec.commitStatusExpr !== '') {
     const id = evaluateCommitStatusExpr(
       options.commitStatusExprs?.get(providerKey),
-      combined.event,
+      combined,
       alert,
       manifest,
     )
-    if (typeof id !== 'string') return finish('failed', id.error)
+    if (typeof id !== 'string') return alertDecision(routed, route, 'failed', id.error)
     customStatusId = id
   }
 
   // 10. The notifier's setup: the secret-dependent part was done by the resolver.
   if (!entry) {
-    return finish(
+    return alertDecision(
+      routed,
+      route,
       'failed',
       `failed to initialize notifier for provider '${manifest.metadata.name}': provider was not resolved`,
     )
   }
-  if ('error' in entry) return finish('failed', entry.error)
-  if (providerKind === undefined) return finish('failed', `provider ${type} not supported`)
+  if ('error' in entry) return alertDecision(routed, route, 'failed', entry.error)
+  if (providerKind === undefined) {
+    return alertDecision(routed, route, 'failed', `provider ${type} not supported`)
+  }
 
-  decision.outcome = 'dry-run'
-  decision.reason = 'would send'
+  const decision = alertDecision(routed, route, 'dry-run', 'would send')
   const delivery: PlannedDelivery = {
     decision,
-    notification: { event: combined.event, alert, provider: entry },
-    sourced: facts.sourced,
+    notification: { event: combined, alert, provider: entry },
+    sourced: routed.sourced,
   }
   // 9. The commit status id. Every commit-status constructor refuses an empty one.
   if (providerKind === 'commit-status') {
-    const id = customStatusId ?? defaultCommitStatusId(combined.event, entry.uid)
+    // the default id depends on the object's kind and name and the provider: once per candidate
+    const id = customStatusId ?? (candidate.statusId ??= defaultCommitStatusId(combined, entry.uid))
     if (id === '') {
-      return finish(
-        'failed',
-        `failed to initialize notifier for provider '${manifest.metadata.name}': commit status cannot be empty`,
-      )
+      decision.outcome = 'failed'
+      decision.reason = `failed to initialize notifier for provider '${manifest.metadata.name}': commit status cannot be empty`
+      return decision
     }
     delivery.commitStatusId = id
   }
@@ -396,28 +482,19 @@ export function inRoutingOrder(events: readonly SourcedEvent[]): SourcedEvent[] 
   return timed.concat(untimed)
 }
 
-function baseDecision(sourced: SourcedEvent): BaseDecision {
-  const { event, origin } = sourced
+/** A `skipped` row for an event that reached no alert. */
+function eventOnlyDecision(
+  event: FluxEvent,
+  objectKey: string,
+  source: string,
+  reason: string,
+): Decision {
   return {
-    event: objectKey(event.involvedObject),
+    event: objectKey,
     eventReason: event.reason,
     severity: event.severity,
     timestamp: event.timestamp,
-    source:
-      origin.line !== undefined
-        ? `${origin.source}:${origin.line}`
-        : `${origin.source}#${origin.index}`,
-  }
-}
-
-/** A `skipped` row for an event that reached no alert. */
-function eventOnlyDecision(row: BaseDecision, reason: string): Decision {
-  return {
-    event: row.event,
-    eventReason: row.eventReason,
-    severity: row.severity,
-    timestamp: row.timestamp,
-    source: row.source,
+    source,
     outcome: 'skipped',
     reason,
   }
@@ -427,19 +504,45 @@ function alertKeyOf(alert: Alert): string {
   return namespacedKey(alert.metadata.namespace, alert.metadata.name)
 }
 
-/**
- * Which alerts could match an event from a given object, in config order. Kind and namespace are
- * compared exactly and the name exactly or through `*`, so only alerts with a source for that
- * object need the full check of `eventMatchesAlert`; with hundreds of alerts and many events this
- * keeps matching cheap. Suspended alerts, which match nothing, are left out.
- */
-class CandidateAlerts {
-  private readonly byKindNamespace = new Map<string, number[]>()
-  /** memoised per object (`Kind\0namespace\0name`): objects are few, events many */
-  private readonly byObject = new Map<string, readonly number[]>()
+/** What routing needs to know about one involved object, the same for all its events. */
+interface ObjectRoute {
+  /** `Kind/namespace/name` */
+  key: string
+  /** the object's part of the text the rate-limit key hashes */
+  rateLimitPrefix: string
+  /** the alerts that matter to its events, in config order */
+  candidates: Candidate[]
+}
 
-  constructor(private readonly alerts: readonly Alert[]) {
-    alerts.forEach((alert, position) => {
+/** An alert with a source for the object: its verdict for any event it lets through by severity. */
+interface Candidate {
+  route: AlertRoute
+  /** whether some event source matches the object (kind, namespace, name, matchLabels) */
+  matched: boolean
+  /** the Warning met on the way (a `matchLabels` object missing from the manifests), as reported */
+  warning: string | undefined
+  /** the default commit status id, once a delivery needed it (object and provider fixed) */
+  statusId?: string
+}
+
+/**
+ * The `ObjectRoute` of each involved object, memoised by kind, namespace and name: objects are
+ * few, events many. Kind and namespace are compared exactly and the name exactly or through `*`,
+ * so only the alerts with a source for the object are candidates, and the source loop of
+ * `eventMatchesAlert` (which depends on the object only, once severity passes) runs once per object
+ * and alert. Suspended alerts, which match nothing, and candidates that can neither match nor warn
+ * are left out.
+ */
+class ObjectRoutes {
+  private readonly byKindNamespace = new Map<string, number[]>()
+  /** kind → namespace → name → route: nested, so a lookup builds no string */
+  private readonly byObject = new Map<string, Map<string, Map<string, ObjectRoute>>>()
+
+  constructor(
+    private readonly routes: readonly AlertRoute[],
+    private readonly config: Config,
+  ) {
+    routes.forEach(({ alert }, position) => {
       if (alert.spec.suspend) return
       for (const source of alert.spec.eventSources) {
         const key = `${source.kind}\u0000${source.namespace || alert.metadata.namespace}`
@@ -450,25 +553,54 @@ class CandidateAlerts {
     })
   }
 
-  for(ref: ObjectReference): readonly number[] {
+  for(ref: ObjectReference): ObjectRoute {
     const kind = ref.kind ?? ''
     const namespace = ref.namespace ?? ''
     const name = ref.name ?? ''
-    const objectKey = `${kind}\u0000${namespace}\u0000${name}`
-    let candidates = this.byObject.get(objectKey)
-    if (!candidates) {
-      const sameKindNamespace = this.byKindNamespace.get(`${kind}\u0000${namespace}`) ?? []
-      candidates = sameKindNamespace.filter((position) => {
-        const alert = this.alerts[position]!
-        return alert.spec.eventSources.some(
-          (source) =>
-            source.kind === kind &&
-            (source.namespace || alert.metadata.namespace) === namespace &&
-            (source.name === '*' || source.name === name),
-        )
-      })
-      this.byObject.set(objectKey, candidates)
+    let byNamespace = this.byObject.get(kind)
+    if (byNamespace === undefined) {
+      byNamespace = new Map()
+      this.byObject.set(kind, byNamespace)
     }
-    return candidates
+    let byName = byNamespace.get(namespace)
+    if (byName === undefined) {
+      byName = new Map()
+      byNamespace.set(namespace, byName)
+    }
+    let route = byName.get(name)
+    if (route === undefined) {
+      route = this.objectRoute(ref, kind, namespace, name)
+      byName.set(name, route)
+    }
+    return route
+  }
+
+  private objectRoute(
+    ref: ObjectReference,
+    kind: string,
+    namespace: string,
+    name: string,
+  ): ObjectRoute {
+    const candidates: Candidate[] = []
+    for (const position of this.byKindNamespace.get(`${kind}\u0000${namespace}`) ?? []) {
+      const route = this.routes[position]!
+      const { alert } = route
+      const hasSource = alert.spec.eventSources.some(
+        (source) =>
+          source.kind === kind &&
+          (source.namespace || alert.metadata.namespace) === namespace &&
+          (source.name === '*' || source.name === name),
+      )
+      if (!hasSource) continue
+      const verdict = alertSourcesMatchObject(ref, alert, this.config.objects)
+      const warning =
+        verdict.warning === undefined
+          ? undefined
+          : `Alert/${route.alertKey}: ${verdict.warning}: no such object in the manifests (matchLabels needs its labels)`
+      if (verdict.matched || warning !== undefined) {
+        candidates.push({ route, matched: verdict.matched, warning })
+      }
+    }
+    return { key: objectKey(ref), rateLimitPrefix: rateLimitKeyPrefix(ref), candidates }
   }
 }

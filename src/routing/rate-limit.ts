@@ -4,9 +4,10 @@
  * the events' own timestamps, never the wall clock, so a re-run over the same events decides the
  * same way.
  */
-import { createHash } from 'node:crypto'
-import type { FluxEvent } from '../events/model.js'
-import { metadataValue, objectGroupOf } from './metadata.js'
+import * as crypto from 'node:crypto'
+import type { FluxEvent, ObjectReference } from '../events/model.js'
+import { groupKeysOf } from './metadata.js'
+import type { GroupKeys } from './metadata.js'
 
 /**
  * Hex SHA-256 of `event/name=…/namespace=…/kind=…/message=…`, followed, only when present in the
@@ -15,20 +16,40 @@ import { metadataValue, objectGroupOf } from './metadata.js'
  */
 export function rateLimitKey(event: FluxEvent): string {
   const ref = event.involvedObject
-  const components = [
-    'event',
-    `name=${ref.name ?? ''}`,
-    `namespace=${ref.namespace ?? ''}`,
-    `kind=${ref.kind ?? ''}`,
-    `message=${event.message}`,
-  ]
-  const group = objectGroupOf(event)
-  for (const key of ['originRevision', 'revision', 'token']) {
-    const value = metadataValue(event, `${group}/${key}`)
-    if (value !== undefined) components.push(`${key}=${value}`)
-  }
-  return createHash('sha256').update(components.join('/')).digest('hex')
+  return sha256Hex(rateLimitKeyText(event, rateLimitKeyPrefix(ref), groupKeysOf(ref.apiVersion)))
 }
+
+/** The start of the text `rateLimitKey` hashes, which depends on the involved object only. */
+export function rateLimitKeyPrefix(ref: ObjectReference): string {
+  return `event/name=${ref.name ?? ''}/namespace=${ref.namespace ?? ''}/kind=${ref.kind ?? ''}/message=`
+}
+
+/**
+ * The text `rateLimitKey` hashes, with the object's part and its group's keys worked out by the
+ * caller. The three keys read are never dropped by `cleanupMetadata`, so the event may be the raw
+ * one as well.
+ */
+export function rateLimitKeyText(event: FluxEvent, prefix: string, keys: GroupKeys): string {
+  let text = prefix + event.message
+  const metadata = event.metadata
+  if (metadata !== undefined) {
+    if (Object.hasOwn(metadata, keys.originRevisionKey)) {
+      text += `/originRevision=${metadata[keys.originRevisionKey]}`
+    }
+    if (Object.hasOwn(metadata, keys.revisionKey)) text += `/revision=${metadata[keys.revisionKey]}`
+    if (Object.hasOwn(metadata, keys.tokenKey)) text += `/token=${metadata[keys.tokenKey]}`
+  }
+  return text
+}
+
+/**
+ * `crypto.hash` (Node 20.12+) where there is one: a one-shot digest without a Hash object, which
+ * is most of the cost for texts this short. Both hash the UTF-8 encoding of the text.
+ */
+export const sha256Hex: (text: string) => string =
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha256', text, 'hex')
+    : (text) => crypto.createHash('sha256').update(text).digest('hex')
 
 /** One key's bucket, as plain data. */
 export interface BucketState {
@@ -142,9 +163,10 @@ export class FixedWindowLimiter {
     if (nowMs < this.nextSweepMs) return
     const sweepAt = this.nextSweepMs + Math.floor((nowMs - this.nextSweepMs) / interval) * interval
     this.nextSweepMs = sweepAt + interval
-    for (const [key, bucket] of this.buckets) {
+    // (deleting the entry being visited is safe: a Map iterator moves on to the next one)
+    for (const bucket of this.buckets.values()) {
       const lastWindowStart = bucket.startMs + bucket.lastTick * interval
-      if (sweepAt - lastWindowStart > 2 * interval) this.buckets.delete(key)
+      if (sweepAt - lastWindowStart > 2 * interval) this.buckets.delete(bucket.key)
     }
   }
 }

@@ -17,15 +17,13 @@ import type { SourcedEvent } from '../events/model.js'
 /** Events held for ordering: enough for any real list of Flux events, small enough to keep. */
 export const REORDER_WINDOW = 10_000
 
-interface Held {
-  sourced: SourcedEvent
-  /** arrival number: equal times keep the order they were read in */
-  seq: number
-}
-
 export class ReorderWindow {
-  /** timed events, a binary min-heap on (time, seq) */
-  private readonly heap: Held[] = []
+  // Timed events, a binary min-heap on (time, arrival number), kept as three parallel arrays: no
+  // wrapper object per event, and comparisons read plain numbers. Equal times keep the order
+  // they were read in.
+  private readonly heapEvents: SourcedEvent[] = []
+  private readonly heapTimes: number[] = []
+  private readonly heapSeqs: number[] = []
   /** events without a time, in arrival order (a FIFO with a moving head) */
   private untimed: SourcedEvent[] = []
   private untimedHead = 0
@@ -37,11 +35,11 @@ export class ReorderWindow {
   ) {}
 
   get held(): number {
-    return this.heap.length + this.untimed.length - this.untimedHead
+    return this.heapEvents.length + this.untimed.length - this.untimedHead
   }
 
   push(sourced: SourcedEvent): void {
-    if (Number.isFinite(sourced.time)) this.heapPush({ sourced, seq: this.seq++ })
+    if (Number.isFinite(sourced.time)) this.heapPush(sourced, sourced.time, this.seq++)
     else this.untimed.push(sourced)
     // full: the oldest timed event goes first; untimed ones only when nothing timed is held
     while (this.held > this.size) this.emitOne()
@@ -53,8 +51,8 @@ export class ReorderWindow {
   }
 
   private emitOne(): void {
-    if (this.heap.length > 0) {
-      this.emit(this.heapPop().sourced)
+    if (this.heapEvents.length > 0) {
+      this.emit(this.heapPop())
       return
     }
     const next = this.untimed[this.untimedHead]!
@@ -66,38 +64,57 @@ export class ReorderWindow {
     this.emit(next)
   }
 
-  private heapPush(item: Held): void {
-    const heap = this.heap
-    let i = heap.push(item) - 1
+  private heapPush(sourced: SourcedEvent, time: number, seq: number): void {
+    const { heapEvents: events, heapTimes: times, heapSeqs: seqs } = this
+    let i = events.length
+    events.push(sourced)
+    times.push(time)
+    seqs.push(seq)
     while (i > 0) {
       const parent = (i - 1) >> 1
-      if (!before(item, heap[parent]!)) break
-      heap[i] = heap[parent]!
+      const parentTime = times[parent]!
+      if (!(time < parentTime || (time === parentTime && seq < seqs[parent]!))) break
+      events[i] = events[parent]!
+      times[i] = parentTime
+      seqs[i] = seqs[parent]!
       i = parent
     }
-    heap[i] = item
+    events[i] = sourced
+    times[i] = time
+    seqs[i] = seq
   }
 
-  private heapPop(): Held {
-    const heap = this.heap
-    const top = heap[0]!
-    const last = heap.pop()!
-    if (heap.length === 0) return top
+  private heapPop(): SourcedEvent {
+    const { heapEvents: events, heapTimes: times, heapSeqs: seqs } = this
+    const top = events[0]!
+    const last = events.pop()!
+    const lastTime = times.pop()!
+    const lastSeq = seqs.pop()!
+    const length = events.length
+    if (length === 0) return top
     let i = 0
     for (;;) {
       const left = 2 * i + 1
-      if (left >= heap.length) break
+      if (left >= length) break
       const right = left + 1
-      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left
-      if (!before(heap[child]!, last)) break
-      heap[i] = heap[child]!
+      let child = left
+      if (right < length) {
+        const rightTime = times[right]!
+        const leftTime = times[left]!
+        if (rightTime < leftTime || (rightTime === leftTime && seqs[right]! < seqs[left]!)) {
+          child = right
+        }
+      }
+      const childTime = times[child]!
+      if (!(childTime < lastTime || (childTime === lastTime && seqs[child]! < lastSeq))) break
+      events[i] = events[child]!
+      times[i] = childTime
+      seqs[i] = seqs[child]!
       i = child
     }
-    heap[i] = last
+    events[i] = last
+    times[i] = lastTime
+    seqs[i] = lastSeq
     return top
   }
-}
-
-function before(a: Held, b: Held): boolean {
-  return a.sourced.time < b.sourced.time || (a.sourced.time === b.sourced.time && a.seq < b.seq)
 }
