@@ -24,6 +24,7 @@ import {
   type FluxEventInput,
 } from './schema.js'
 import { isKnownTraceEvent } from './trace.js'
+import { setOwn } from '../util/own-property.js'
 
 export interface IgnoredCounts {
   /** Kubernetes Events about objects outside the Flux API groups (Pods, Deployments, …) */
@@ -148,20 +149,6 @@ function prefixedKeys(apiVersion: string | undefined): {
     PREFIXED_KEYS.set(apiVersion, prefixed)
   }
   return prefixed
-}
-
-/** `record[key] = value` as an own data property, even for a key like `__proto__`. */
-function setOwn(record: Record<string, string>, key: string, value: string): void {
-  if (key === '__proto__') {
-    Object.defineProperty(record, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  } else {
-    record[key] = value
-  }
 }
 
 /** A core/v1 Kubernetes Event, as `kubectl get events -o json|yaml` or `kubectl events` print it. */

@@ -13,6 +13,7 @@ import { EVENT_GROUP, apiGroupOf } from '../events/model.js'
 import type { FluxEvent } from '../events/model.js'
 import type { Alert } from '../manifests/model.js'
 import { compareBytes } from '../util/go-json.js'
+import { setOwn } from '../util/own-property.js'
 
 /** Where a combined metadata key came from, in the controller's words (RFC 0008). */
 export const METADATA_SOURCE = {
@@ -142,7 +143,7 @@ export function cleanupMetadata(event: FluxEvent): FluxEvent {
   const metadata = event.metadata ?? {}
   for (const key in metadata) {
     if (!Object.hasOwn(metadata, key) || keyRole(keys, key) === null) continue
-    setKey(kept, key, metadata[key]!)
+    setOwn(kept, key, metadata[key]!)
   }
   return withMetadata(event, kept)
 }
@@ -157,7 +158,7 @@ export function excludeInternalMetadata(event: FluxEvent): FluxEvent {
   if (!metadata || !Object.hasOwn(metadata, tokenKey)) return withMetadata(event, metadata)
   const rest: Record<string, string> = {}
   for (const [key, value] of Object.entries(metadata)) {
-    if (key !== tokenKey) setKey(rest, key, value)
+    if (key !== tokenKey) setOwn(rest, key, value)
   }
   return withMetadata(event, rest)
 }
@@ -189,7 +190,7 @@ export function keptMetadata(event: FluxEvent, keys: GroupKeys): KeptMetadata {
 /** The event `excludeInternalMetadata(cleanupMetadata(event))` returns, from its `keptMetadata`. */
 export function withKeptMetadata(event: FluxEvent, kept: KeptMetadata): FluxEvent {
   const metadata: Record<string, string> = {}
-  for (let i = 0; i < kept.roles.length; i++) setKey(metadata, kept.roles[i]!.key, kept.values[i]!)
+  for (let i = 0; i < kept.roles.length; i++) setOwn(metadata, kept.roles[i]!.key, kept.values[i]!)
   return withMetadata(event, metadata)
 }
 
@@ -210,11 +211,11 @@ export function combineKeptMetadata(
     const key = roles[i]!.annotation
     if (key === undefined) continue
     if (Object.hasOwn(combined, key)) return undefined
-    setKey(combined, key, values[i]!)
+    setOwn(combined, key, values[i]!)
   }
   for (const [key, value] of alertMetadata) {
     if (Object.hasOwn(combined, key)) return undefined
-    setKey(combined, key, value)
+    setOwn(combined, key, value)
   }
   if (summary !== '') {
     if (Object.hasOwn(combined, 'summary')) return undefined
@@ -224,7 +225,7 @@ export function combineKeptMetadata(
     const key = roles[i]!.controller
     if (key === undefined) continue
     if (Object.hasOwn(combined, key)) return undefined
-    setKey(combined, key, values[i]!)
+    setOwn(combined, key, values[i]!)
   }
   return combined
 }
@@ -262,8 +263,8 @@ export function combineEventMetadata(event: FluxEvent, alert: Alert): CombinedMe
       if (written) written.push(source)
       else conflicting.set(key, [lastSource[key]!, source])
     }
-    setKey(combined, key, value)
-    setKey(lastSource, key, source)
+    setOwn(combined, key, value)
+    setOwn(lastSource, key, source)
     empty = false
   }
 
@@ -320,18 +321,4 @@ export function withMetadata(
   if (metadata !== undefined) copy.metadata = metadata
   if (event.reportingInstance !== undefined) copy.reportingInstance = event.reportingInstance
   return copy
-}
-
-/** Sets an own property even for the key `__proto__`, which plain assignment would not. */
-function setKey(record: Record<string, string>, key: string, value: string): void {
-  if (key === '__proto__') {
-    Object.defineProperty(record, key, {
-      value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    })
-  } else {
-    record[key] = value
-  }
 }

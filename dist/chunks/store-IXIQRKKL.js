@@ -1,0 +1,2 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import{a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r}from"./chunk-QUNX6LU6.js";import"./chunk-XCAP6SQO.js";import"./start-6D19ED50.js";export{m as ALREADY_DELIVERED_REASON,o as ReplayingLimiter,a as STATE_VERSION,i as deliveryKey,n as dropDelivered,b as emptyState,h as eventKey,k as eventTime,q as expireState,f as journalLine,g as mergeJournal,l as newestTime,e as parseJournal,c as parseState,j as plannedDeliveryKey,p as retentionMs,d as serializeState,r as stateEntries};
