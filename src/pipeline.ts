@@ -14,7 +14,7 @@
  * and differ only in how they report.
  */
 import type { CompiledExpr } from './cel/commit-status-expr.js'
-import { createMasker, maskSecrets } from './delivery/mask.js'
+import { createMasker } from './delivery/mask.js'
 import type { SourcedEvent } from './events/model.js'
 import { lintConfig, orphanProviderNotices } from './lint.js'
 import { loadManifestsAsync, secretsFromInput, type ManifestFile } from './manifests/load.js'
@@ -131,9 +131,9 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const poll = options.poll ? await startPoll(options.poll, config, problems) : undefined
   const startedMs = Date.now()
 
-  // Every secret is known by now: each decision row is masked as it is made, then counted, kept
-  // (the first ones) and handed to the host's results sink, in plan order.
-  // (the masker remembers the texts it masked: most rows share a few reasons)
+  // Every secret is known by now: one masker serves the whole run. Each decision row is masked as
+  // it is made (the masker remembers what it masked: most rows share a few reasons), then
+  // counted, kept (the first ones) and handed to the host's results sink, in plan order.
   const mask = createMasker([...secretValues])
   const log = new DecisionLog({
     finish: (decision) => {
@@ -142,7 +142,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     sink: host.results,
   })
   // the command's standard error may carry a secret the host does not mask (the CLI's terminal)
-  const info = (message: string): void => host.info(maskSecrets(message, [...secretValues]))
+  const info = (message: string): void => host.info(mask(message))
   const readHost = { ...host, info }
 
   // A run that keeps no state and does not wait routes and delivers events as they are read
@@ -155,7 +155,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
       problems,
       warnings: streamed.warnings,
       log,
-      secretValues,
+      mask,
       eventStats: streamed.eventStats,
     })
   }
@@ -375,7 +375,7 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
     problems,
     warnings: [...warnings],
     log,
-    secretValues,
+    mask,
     eventStats: { read: eventsRead, nonFlux: read.ignored.nonFlux, trace: read.ignored.trace },
     state,
     poll: pollReport,
@@ -388,15 +388,15 @@ async function finishReport(run: {
   problems: Problem[]
   warnings: string[]
   log: DecisionLog
-  secretValues: Set<string>
+  /** the run's masker: every secret is known before any event is read */
+  mask: (text: string) => string
   eventStats: RunReport['eventStats']
   state?: StateSize
   poll?: PollReport
 }): Promise<RunReport> {
-  const { options, problems, log } = run
+  const { options, problems, log, mask } = run
   await log.drained()
   // Whatever reached a message, no secret leaves this function (the rows were masked as made).
-  const mask = createMasker([...run.secretValues])
   for (const p of problems) p.message = mask(p.message)
 
   const counts = log.counts
