@@ -4,10 +4,13 @@
  *   manifests ─► secrets ─► providers ─► events ─► state ─► route (clean-up, rate limit, match,
  *             gate) ─► drop what earlier runs delivered ─► deliver (journalling) ─► save state ─► report
  *
- * Route → drop → deliver is one round. Poll mode (`wait-for-revision`) posts `pending` for the
- * awaited objects, then runs rounds (each re-reading every source, routing only events no earlier
- * round routed) until they settle or the timeout posts `error`; state is loaded once, journalled
- * as deliveries happen and saved once at the end, in memory when the run keeps none.
+ * A run that keeps no state and does not wait does stages 3 to 6 as one stream (`routeAsRead`):
+ * events are routed as they are read and each delivery starts once planned, so memory does not
+ * grow with the input. Otherwise every event is read first, and route → drop → deliver is one
+ * round. Poll mode (`wait-for-revision`) posts `pending` for the awaited objects, then runs
+ * rounds (each re-reading every source, routing only events no earlier round routed) until they
+ * settle or the timeout posts `error`; state is loaded once, journalled as deliveries happen and
+ * saved once at the end, in memory when the run keeps none.
  *
  * Stages are pure functions over plain data; the IO edges (files, stdin, HTTP) are the `sources/`
  * readers and `delivery/`. The Action (`main.ts`) and the CLI (`cli.ts`) both call `runPipeline`
