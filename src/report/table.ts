@@ -73,7 +73,7 @@ export function renderTable(decisions: Decision[], options: TableOptions = {}): 
   })
   if (count > decisions.length) {
     lines.push(
-      `… ${count - decisions.length} more decisions not shown here; the JSON results list them all`,
+      `… ${count - decisions.length} more decisions not shown here (--json, or the Action's results-file, lists them all)`,
     )
   }
   lines.push(totalsOut)

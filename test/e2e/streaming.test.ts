@@ -102,7 +102,9 @@ describe('events routed as they are read', () => {
       Array.from({ length: EVENTS / 100 }, (_, k) => `reconciliation ${k * 100} finished`),
     )
     // the table shows the first 10,000 rows and says how many more there were
-    expect(stdout).toContain('… 2000 more decisions not shown here; the JSON results list them all')
+    expect(stdout).toContain(
+      "… 2000 more decisions not shown here (--json, or the Action's results-file, lists them all)",
+    )
     expect(stdout).toContain(`120 sent, 0 unchanged, ${EVENTS - 120} skipped, 0 failed`)
   })
 
