@@ -7,7 +7,6 @@
 import { createReadStream } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { glob, isDynamicPattern } from 'tinyglobby'
 import type { Problem } from '../manifests/model.js'
 import type { EventsSink, ParsedEvents } from '../events/parse.js'
 import { readEventSource } from './decode.js'
@@ -128,6 +127,8 @@ async function expandEntry(entry: string, cwd: string): Promise<string[] | Probl
       message: `${entry}: is a directory; name the event files or a glob such as ${entry}/*.json`,
     }
   }
+  // the glob matcher is loaded only for an entry that names no file (most runs name files)
+  const { glob, isDynamicPattern } = await import('tinyglobby')
   if (isDynamicPattern(entry)) {
     const matches = await glob(entry, { cwd, onlyFiles: true, expandDirectories: false })
     if (matches.length === 0) {
