@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c0_a as c,c0_b as d,c0_d as f,c0_f as h,c0_h as g,c0_j as w,c0_n as b,c0_o as y}from"./chunks/start-8521234D.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
+import{c0_a as c,c0_b as d,c0_d as f,c0_f as h,c0_h as g,c0_j as w,c0_n as b,c0_o as y}from"./chunks/start-9DDA19CE.js";import{readFile as x}from"node:fs/promises";import{parseArgs as E}from"node:util";var l=`Usage: flux-notify [options]
        flux-notify lint [options]
 
 Reads Flux Alert/Provider manifests and Flux events, matches them as notification-controller

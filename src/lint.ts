@@ -8,6 +8,7 @@
  * type's own checks, `commitStatusExpr` compiled, each Alert's Provider present, and Providers no
  * Alert uses (a notice).
  */
+import type { CompiledExpr } from './cel/commit-status-expr.js'
 import { namespacedKey, type Config, type Problem } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
 import { validateProvider } from './providers/registry.js'
@@ -40,20 +41,30 @@ export async function lintConfig(config: Config, options: LintOptions = {}): Pro
     })
   }
 
-  problems.push(...(await commitStatusExprProblems(config)))
+  problems.push(...(await compileCommitStatusExprs(config)).problems)
   problems.push(...missingProviderProblems(config))
   problems.push(...orphanProviderNotices(config))
   return problems
 }
 
-/** `spec.commitStatusExpr` compiled; CEL is loaded only when some Provider has one. */
-export async function commitStatusExprProblems(config: Config): Promise<Problem[]> {
-  const withExpr = [...config.providers].filter(([, p]) => p.spec.commitStatusExpr !== '')
-  if (withExpr.length === 0) return []
-  const { compileCommitStatusExpr } = await import('./cel/commit-status-expr.js')
+/** Each Provider's compiled `spec.commitStatusExpr` (or its compile error), by `namespace/name`. */
+export type CompiledExprs = Map<string, CompiledExpr | { error: string }>
+
+/**
+ * Compiles each Provider's `spec.commitStatusExpr` once, so a typo is reported before any event
+ * (the controller finds it only at each event). CEL is loaded only when some Provider has one.
+ */
+export async function compileCommitStatusExprs(
+  config: Config,
+): Promise<{ compiled: CompiledExprs; problems: Problem[] }> {
+  const compiled: CompiledExprs = new Map()
   const problems: Problem[] = []
+  const withExpr = [...config.providers].filter(([, p]) => p.spec.commitStatusExpr !== '')
+  if (withExpr.length === 0) return { compiled, problems }
+  const { compileCommitStatusExpr } = await import('./cel/commit-status-expr.js')
   for (const [key, provider] of withExpr) {
     const result = compileCommitStatusExpr(provider.spec.commitStatusExpr)
+    compiled.set(key, result)
     if ('error' in result) {
       problems.push({
         severity: 'error',
@@ -62,7 +73,7 @@ export async function commitStatusExprProblems(config: Config): Promise<Problem[
       })
     }
   }
-  return problems
+  return { compiled, problems }
 }
 
 /**

@@ -16,10 +16,9 @@
  * readers and `delivery/`. The Action (`main.ts`) and the CLI (`cli.ts`) both call `runPipeline`
  * and differ only in how they report.
  */
-import type { CompiledExpr } from './cel/commit-status-expr.js'
 import { createMasker } from './delivery/mask.js'
 import type { SourcedEvent } from './events/model.js'
-import { lintConfig, orphanProviderNotices } from './lint.js'
+import { compileCommitStatusExprs, lintConfig, orphanProviderNotices } from './lint.js'
 import { loadManifestsAsync, secretsFromInput, type ManifestFile } from './manifests/load.js'
 import type { Config, Problem, Secret } from './manifests/model.js'
 import { resolveProviders } from './manifests/resolve.js'
@@ -123,7 +122,9 @@ export async function runPipeline(options: RunOptions, host: RunHost): Promise<R
   const resolved = resolveProviders(config, { githubToken: options.githubToken })
   problems.push(...resolved.problems)
   await validateProviders(config, resolved.providers, problems)
-  const commitStatusExprs = await compileCommitStatusExprs(config, problems)
+  const exprs = await compileCommitStatusExprs(config)
+  problems.push(...exprs.problems)
+  const commitStatusExprs = exprs.compiled
   const routing: RoutingOptions = {
     rateLimitIntervalMs: options.rateLimitIntervalMs,
     noCrossNamespaceRefs: options.noCrossNamespaceRefs,
@@ -807,32 +808,6 @@ async function validateProviders(
       location: config.providers.get(key)?.location,
     })
   }
-}
-
-/**
- * Compiles each Provider's `spec.commitStatusExpr` once, so a typo is reported before any event
- * (the controller finds it only at each event). CEL is loaded only when some Provider has one.
- */
-async function compileCommitStatusExprs(
-  config: Config,
-  problems: Problem[],
-): Promise<Map<string, CompiledExpr | { error: string }>> {
-  const compiled = new Map<string, CompiledExpr | { error: string }>()
-  const withExpr = [...config.providers].filter(([, p]) => p.spec.commitStatusExpr !== '')
-  if (withExpr.length === 0) return compiled
-  const { compileCommitStatusExpr } = await import('./cel/commit-status-expr.js')
-  for (const [key, provider] of withExpr) {
-    const result = compileCommitStatusExpr(provider.spec.commitStatusExpr)
-    compiled.set(key, result)
-    if ('error' in result) {
-      problems.push({
-        severity: 'error',
-        message: `Provider/${key}: spec.commitStatusExpr: ${result.error}`,
-        location: provider.location,
-      })
-    }
-  }
-  return compiled
 }
 
 interface ReadEvents {

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d,e,f}from"./chunk-3UGHOPLV.js";import"./chunk-FSVTC6RY.js";import"./start-8521234D.js";export{a as GO_ZERO_TIME_RFC3339,f as alertmanager,d as alertmanagerBody,e as basicAuthorization,b as eventTimeRfc3339,c as goTitle};
+import{a,b,c,d,e,f}from"./chunk-3UGHOPLV.js";import"./chunk-FSVTC6RY.js";import"./start-9DDA19CE.js";export{a as GO_ZERO_TIME_RFC3339,f as alertmanager,d as alertmanagerBody,e as basicAuthorization,b as eventTimeRfc3339,c as goTitle};

@@ -1,5 +1,5 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{c7_d as r}from"./start-8521234D.js";var m="change_request";function c(t){return t==="error"?"\u26A0\uFE0F":"\u2139\uFE0F"}function d(t){let{kind:s="",namespace:a="",name:i=""}=t.involvedObject,e=`## Flux Status
+import{c7_d as r}from"./start-9DDA19CE.js";var m="change_request";function c(t){return t==="error"?"\u26A0\uFE0F":"\u2139\uFE0F"}function d(t){let{kind:s="",namespace:a="",name:i=""}=t.involvedObject,e=`## Flux Status
 
 ${c(t.severity)} ${s}/${a}/${i}
 

@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{a,b,c,d}from"./chunk-QIT4DU5M.js";import"./chunk-QOF6ZU2K.js";import"./chunk-LQVZ5RFJ.js";import"./chunk-ZIWRLOYG.js";import"./chunk-NZFBHKDD.js";import"./chunk-LA7SXQJU.js";import"./start-8521234D.js";export{b as createGitHubStatusClient,c as describeError,d as github,a as githubDescription};
+import{a,b,c,d}from"./chunk-QIT4DU5M.js";import"./chunk-QOF6ZU2K.js";import"./chunk-LQVZ5RFJ.js";import"./chunk-ZIWRLOYG.js";import"./chunk-NZFBHKDD.js";import"./chunk-LA7SXQJU.js";import"./start-9DDA19CE.js";export{b as createGitHubStatusClient,c as describeError,d as github,a as githubDescription};

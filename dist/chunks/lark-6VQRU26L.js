@@ -1,5 +1,5 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as f}from"./chunk-7XV56YY4.js";import{b as l,d as p}from"./chunk-J3CTCWO4.js";import{c as d}from"./chunk-FSVTC6RY.js";import{c12_k as a}from"./start-8521234D.js";import{c7_a as m,c7_d as c}from"./start-8521234D.js";var y=20*1024;function k(t,o,r){let n=t.severity==="error",i=`**${o}**
+import{b as f}from"./chunk-7XV56YY4.js";import{b as l,d as p}from"./chunk-J3CTCWO4.js";import{c as d}from"./chunk-FSVTC6RY.js";import{c12_k as a}from"./start-9DDA19CE.js";import{c7_a as m,c7_d as c}from"./start-9DDA19CE.js";var y=20*1024;function k(t,o,r){let n=t.severity==="error",i=`**${o}**
 
 `;for(let[e,s]of r)i+=`${e}: ${s}
 `;return m({msg_type:"interactive",card:{config:{wide_screen_mode:!0},header:{title:{tag:"plain_text",content:`${n?"\u{1F6A8}":"\u{1F4AB}"} ${f(t)}`},template:n?"red":"turquoise"},elements:[{tag:"div",text:{tag:"lark_md",content:i}}]}})}function v(t){let o=t.metadata??{},r=c(Object.keys(o)),n=([e,...s])=>k(t,e,r.map((u,g)=>[u,s[g]])),i=p([t.message,...r.map(e=>o[e])],e=>l(n(e))<=y);return n(i)}var E={type:"lark",class:"notification",validate:a,render(t){let{event:o,provider:r}=t;return d(r.address,v(o))}};export{y as LARK_BODY_LIMIT_BYTES,E as lark,v as larkBody};

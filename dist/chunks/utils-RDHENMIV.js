@@ -1,2 +1,2 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as a,c as b,d as c,e as d,f as e}from"./chunk-4IL5W5TT.js";import"./chunk-T37XUIR2.js";import"./chunk-5VXZ7LDQ.js";import"./chunk-BOJWNHIZ.js";import"./start-8521234D.js";export{d as GitHub,b as context,c as defaults,e as getOctokitOptions,a as getUserAgentWithOrchestrationId};
+import{b as a,c as b,d as c,e as d,f as e}from"./chunk-4IL5W5TT.js";import"./chunk-T37XUIR2.js";import"./chunk-5VXZ7LDQ.js";import"./chunk-BOJWNHIZ.js";import"./start-9DDA19CE.js";export{d as GitHub,b as context,c as defaults,e as getOctokitOptions,a as getUserAgentWithOrchestrationId};

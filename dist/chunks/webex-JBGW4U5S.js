@@ -1,5 +1,5 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import{b as u}from"./chunk-7XV56YY4.js";import{b as p,d as f}from"./chunk-J3CTCWO4.js";import{a as d,b as c}from"./chunk-FSVTC6RY.js";import{c12_i as s}from"./start-8521234D.js";import{c7_a as a,c7_d as m}from"./start-8521234D.js";var y=7439;function l(e,r,t,n){let o=`${e.severity==="error"?"\u{1F4A3}":"\u2705"} **${u(e)}**
+import{b as u}from"./chunk-7XV56YY4.js";import{b as p,d as f}from"./chunk-J3CTCWO4.js";import{a as d,b as c}from"./chunk-FSVTC6RY.js";import{c12_i as s}from"./start-9DDA19CE.js";import{c7_a as a,c7_d as m}from"./start-9DDA19CE.js";var y=7439;function l(e,r,t,n){let o=`${e.severity==="error"?"\u{1F4A3}":"\u2705"} **${u(e)}**
 ${r}
 `;return t.forEach((g,x)=>o+=`>**${g}**: ${n[x]}
 `),o}function E(e){let r=e.metadata??{},t=m(Object.keys(r)),[n="",...i]=f([e.message,...t.map(o=>r[o])],o=>p(l(e,o[0],t,o.slice(1)))<=y);return l(e,n,t,i)}var k={type:"webex",class:"notification",validate:s,render(e){let{event:r,provider:t}=e,n=a({roomId:t.channel||void 0,markdown:E(r)||void 0});return{requests:[{method:"POST",url:t.address,headers:{"Content-Type":"application/json",Authorization:`Bearer ${t.token}`},body:n,...c(d)}]}}};export{y as WEBEX_MAX_MARKDOWN_BYTES,k as webex,E as webexMarkdown};

@@ -54,6 +54,11 @@ function dns1123SubdomainErrors(value: string): string[] {
   return errors
 }
 
+/** Kubernetes' wording of the qualified-name rule, with its examples. */
+function qualifiedNameRule(): string {
+  return regexError(QUALIFIED_NAME_RULE, QUALIFIED_NAME_FORMAT, 'MyName', 'my.name', '123-abc')
+}
+
 /**
  * The problems with a label key (Kubernetes' `IsQualifiedName`): an optional DNS-1123 subdomain
  * prefix of at most 253 characters and a `/`, then a name of at most 63 alphanumerics, `-`, `_`
@@ -71,15 +76,8 @@ export function labelKeyErrors(key: string): string[] {
     if (prefix === '') errors.push('prefix part must be non-empty')
     else errors.push(...dns1123SubdomainErrors(prefix).map((e) => `prefix part ${e}`))
   } else {
-    const rule = regexError(
-      QUALIFIED_NAME_RULE,
-      QUALIFIED_NAME_FORMAT,
-      'MyName',
-      'my.name',
-      '123-abc',
-    )
     return [
-      `a qualified name ${rule} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+      `a qualified name ${qualifiedNameRule()} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
     ]
   }
   if (name === '') errors.push('name part must be non-empty')
@@ -87,14 +85,7 @@ export function labelKeyErrors(key: string): string[] {
     errors.push(`name part ${maxLengthError(QUALIFIED_NAME_MAX_LENGTH)}`)
   }
   if (!QUALIFIED_NAME.test(name)) {
-    const rule = regexError(
-      QUALIFIED_NAME_RULE,
-      QUALIFIED_NAME_FORMAT,
-      'MyName',
-      'my.name',
-      '123-abc',
-    )
-    errors.push(`name part ${rule}`)
+    errors.push(`name part ${qualifiedNameRule()}`)
   }
   return errors
 }
